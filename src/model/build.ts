@@ -1,0 +1,86 @@
+import path from "node:path";
+import type { FileKind } from "../discover/classify.js";
+import type { IniDocument } from "../parsers/ini.js";
+import { entriesOf } from "../parsers/ini.js";
+import type { CacheClientKind, Deployment, Host } from "./deployment.js";
+import { buildServiceClients } from "./openstack-service.js";
+import { buildSwiftModel, type SwiftDaemonConfig } from "./swift.js";
+
+/** A parsed config file, as the model builder receives it. */
+export interface ParsedConfigFile {
+  readonly file: string;
+  readonly hostId: string;
+  readonly kind: FileKind;
+  readonly ini: IniDocument;
+}
+
+const SWIFT_KINDS: Partial<Record<FileKind, CacheClientKind>> = {
+  "swift-proxy-server": "swift-proxy",
+  "swift-object-expirer": "swift-object-expirer",
+  "swift-container-reconciler": "swift-container-reconciler",
+  "swift-internal-client": "swift-internal-client",
+};
+
+export function buildDeployment(hosts: readonly Host[], files: readonly ParsedConfigFile[]): Deployment {
+  const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const swift = buildSwiftModel(groupSwiftDaemons(sorted));
+  const serviceClients = sorted.filter((f) => f.kind === "openstack-ini").flatMap((f) => buildServiceClients(f.ini, f.hostId, serviceName(f.file)));
+  return {
+    hosts: [...hosts],
+    cacheClients: [...swift.clients, ...serviceClients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    swiftPipelines: swift.pipelines,
+    shadowedSettings: swift.shadowed,
+    memcachedInstances: [],
+  };
+}
+
+/**
+ * A Swift daemon reads `<daemon>.conf`, and Swift's `read_conf_dir` reads `<daemon>.conf.d/*.conf`
+ * in sorted order into one parser. When a directory holds both, stacklint layers the `.conf.d`
+ * files after the main file, so that an override there is visible as one (SL105).
+ */
+function groupSwiftDaemons(files: readonly ParsedConfigFile[]): SwiftDaemonConfig[] {
+  const groups = new Map<string, { kind: CacheClientKind; hostId: string; directory: string; main?: ParsedConfigFile; dropIns: ParsedConfigFile[] }>();
+  for (const f of files) {
+    const kind = SWIFT_KINDS[f.kind];
+    if (!kind) continue;
+    const dir = path.posix.dirname(f.file);
+    const isDropIn = dir.endsWith(".conf.d");
+    const directory = isDropIn ? path.posix.dirname(dir) : dir;
+    const key = `${f.hostId}\0${kind}\0${directory}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { kind, hostId: f.hostId, directory, dropIns: [] }));
+    if (isDropIn) group.dropIns.push(f);
+    else group.main = f;
+  }
+  const memcacheConfs = files.filter((f) => f.kind === "swift-memcache-conf");
+  return [...groups.values()].map((g) => {
+    const dropIns = g.dropIns.sort((a, b) => (path.posix.basename(a.file) < path.posix.basename(b.file) ? -1 : 1));
+    const layers = [...(g.main ? [g.main.ini] : []), ...dropIns.map((d) => d.ini)];
+    const memcacheConf = findMemcacheConf(memcacheConfs, g.hostId, g.directory, layers);
+    return { kind: g.kind, hostId: g.hostId, directory: g.directory, layers, ...(memcacheConf ? { memcacheConf } : {}) };
+  });
+}
+
+/** memcache.conf is read from `swift_dir` (default /etc/swift) on the same host. */
+function findMemcacheConf(candidates: readonly ParsedConfigFile[], hostId: string, directory: string, layers: readonly IniDocument[]): IniDocument | undefined {
+  const onHost = candidates.filter((c) => c.hostId === hostId);
+  let swiftDir = "/etc/swift";
+  for (const layer of layers) {
+    const entries = entriesOf(layer, "DEFAULT", "swift_dir");
+    const last = entries[entries.length - 1];
+    if (last) swiftDir = last.value.trim();
+  }
+  const wanted = swiftDir.replace(/^\/+|\/+$/gu, "");
+  const sameDirectory = onHost.find((c) => path.posix.dirname(c.file) === directory);
+  const bySwiftDir = onHost.find((c) => `/${path.posix.dirname(c.file)}`.endsWith(`/${wanted}`));
+  if (swiftDir !== "/etc/swift") return bySwiftDir?.ini;
+  return (sameDirectory ?? bySwiftDir)?.ini;
+}
+
+/** `etc/nova/nova.conf` → nova; `etc/kolla/nova-api/nova.conf` → nova-api; else the file's stem. */
+export function serviceName(file: string): string {
+  const parent = path.posix.basename(path.posix.dirname(file));
+  if (parent && parent !== "." && parent !== "etc" && parent !== "config") return parent;
+  return path.posix.basename(file).replace(/\.(conf|ini|cfg)$/u, "");
+}

@@ -1,0 +1,92 @@
+/**
+ * Secrets never leave. Config files hold passwords and keys; every output passes through two
+ * layers: values of secret-bearing keys and URL passwords are redacted where they are read
+ * (model, snippets), and every output string is finally scrubbed of every secret value seen
+ * during the run, whatever path it took.
+ */
+export const REDACTED = "********";
+
+/**
+ * Option names whose values are secrets: `password`, `*_password`, `memcache_secret_key`,
+ * `secret`, `*_secret`, `token`, `*_token`, `*_key` (but not `*_keyfile`), credentials.
+ */
+const SECRET_KEY = /(^|[_.-])(pass(word)?|passwd|pwd|secret|secrets|token|credentials?|psk|private[_-]?key|api[_-]?key|access[_-]?key)($|[_.-])|(^|_)key$|_secret_key$|secret_key|fernet/iu;
+
+/** Swift tempauth: `user_<account>_<user> = <key> [.admin …]` — the first word is a password. */
+export function isTempauthUser(name: string): boolean {
+  return /^user_[^\s]+$/u.test(name.trim()) && name.trim().toLowerCase() !== "user_domain_name" && !/^user_(domain|name|id)/iu.test(name.trim());
+}
+
+export function isSecretKey(name: string): boolean {
+  const key = name.trim().toLowerCase();
+  if (isTempauthUser(name)) return true;
+  if (/(file|path|dir|_uri|_url_template|_type|_strategy|_name|_id|_length|_size|_ttl|_expiration|_enabled|_backend|_lifetime|_algorithm)$/u.test(key)) return false;
+  if (key === "token_cache_time" || key === "auth_token") return false;
+  return SECRET_KEY.test(key);
+}
+
+/** `scheme://user:password@host` → the password, for every userinfo in the text. */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/|,)([^\s:@/,]*):([^\s@/]+)@/giu;
+
+export function urlPasswords(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(URL_USERINFO)) if (match[3]) found.push(match[3]);
+  return found;
+}
+
+export function redactUrlUserinfo(text: string): string {
+  return text.replace(URL_USERINFO, (_whole, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`);
+}
+
+/** The value as it may be shown for option `name`. */
+export function redactValue(name: string, value: string): string {
+  if (isSecretKey(name) && value.trim() !== "") return REDACTED;
+  return redactUrlUserinfo(value);
+}
+
+/**
+ * A source line as it may be shown in a report: `key = value` / `key: value` / `KEY="value"` /
+ * `Environment=KEY=value` lines with a secret key lose their value; URL passwords are masked.
+ */
+export function redactLine(line: string): string {
+  const assignment = /^(\s*(?:export\s+)?(?:Environment\s*=\s*"?)?)([\w.\-/ ]+?)(\s*[=:]\s*)(.*)$/u.exec(line);
+  if (assignment && isSecretKey(assignment[2]!.trim().replace(/^set\s+/u, ""))) {
+    return `${assignment[1]}${assignment[2]}${assignment[3]}${assignment[4]!.trim() === "" ? "" : REDACTED}`;
+  }
+  return redactUrlUserinfo(line);
+}
+
+/** Collects every secret value seen in the inputs, and scrubs them from any text. */
+export class SecretRegistry {
+  private readonly secrets = new Set<string>();
+
+  /** Records the value of option `name` if it is a secret, and any URL password in it. */
+  noteOption(name: string, value: string): void {
+    if (isSecretKey(name)) this.add(value);
+    if (isTempauthUser(name)) this.add(value.trim().split(/\s+/u)[0] ?? "");
+    for (const password of urlPasswords(value)) this.add(password);
+  }
+
+  add(secret: string): void {
+    const value = secret.trim().replace(/^(["'])(.*)\1$/su, "$2");
+    // Very short values (a "1", "no") would shred ordinary text; they are redacted by key instead.
+    if (value.length >= 4) this.secrets.add(value);
+  }
+
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  scrub(text: string): string {
+    if (this.secrets.size === 0) return text;
+    let out = text;
+    // Longest first, so a secret that contains another is replaced whole.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+      // JSON output escapes some characters; scrub the escaped form too.
+      const escaped = JSON.stringify(secret).slice(1, -1);
+      if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
+    }
+    return out;
+  }
+}
