@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../src/analyze.js";
-import type { CacheClient } from "../../src/model/deployment.js";
 import { repoRoot } from "../helpers/rule-harness.js";
+import { stacklintView, type SwiftView } from "../helpers/swift-view.js";
 
 /**
  * The oracle is what Debian's python3-swift 2.30.1 computes from the same files
@@ -11,38 +11,7 @@ import { repoRoot } from "../helpers/rule-harness.js";
  * re-run it live. Here stacklint's model must agree with it on every effective setting.
  */
 const ORACLE_FILE = "fixtures/model/swift-precedence/swift-2.30.1-oracle.json";
-type SwiftView = {
-  cache: boolean;
-  servers?: string[];
-  max_connections?: number;
-  connect_timeout?: number;
-  pool_timeout?: number;
-  io_timeout?: number;
-  tries?: number;
-  tls_enabled?: boolean;
-  error_suppression_limit?: number;
-  error_suppression_interval?: number;
-};
 const oracle = JSON.parse(readFileSync(path.join(repoRoot, ORACLE_FILE), "utf8")) as Record<string, SwiftView>;
-
-export function stacklintView(client: CacheClient | undefined): SwiftView {
-  if (!client) return { cache: false };
-  const n = (name: string) => Number(client.settings[name]!.value);
-  return {
-    cache: true,
-    servers: client.servers.map((s) => s.raw),
-    max_connections: n("memcache_max_connections"),
-    connect_timeout: n("connect_timeout"),
-    pool_timeout: n("pool_timeout"),
-    io_timeout: n("io_timeout"),
-    // MemcacheRing clamps tries to the number of servers.
-    tries: Math.min(n("tries"), client.servers.length),
-    tls_enabled: ["true", "1", "yes", "on", "t", "y"].includes(client.settings.tls_enabled!.value.toLowerCase()),
-    error_suppression_limit: n("error_suppression_limit"),
-    error_suppression_interval: n("error_suppression_interval"),
-  };
-}
-
 async function proxyOf(caseDir: string) {
   const result = await analyze({ inputs: [caseDir], baseDirectory: repoRoot, rules: [] });
   return { result, client: result.deployment.cacheClients.find((c) => c.kind === "swift-proxy") };

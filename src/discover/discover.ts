@@ -1,0 +1,129 @@
+import { lstat, readFile } from "node:fs/promises";
+import path from "node:path";
+import fg from "fast-glob";
+import type { Diagnostic } from "../model/diagnostic.js";
+
+export interface DiscoveredFile {
+  readonly absolutePath: string;
+  /** POSIX path shown in reports and used as SARIF uri: relative to the base directory. */
+  readonly displayPath: string;
+  /** POSIX path relative to the input root it was found under (for classification and hosts). */
+  readonly pathInInput: string;
+  /** Index of the input (CLI path) the file came from. */
+  readonly inputIndex: number;
+  /** Display path of the input root. */
+  readonly inputRoot: string;
+  /** Whether the input was a directory (else the file itself was named). */
+  readonly inputIsDirectory: boolean;
+}
+
+export interface Discovery {
+  readonly files: DiscoveredFile[];
+  readonly diagnostics: Diagnostic[];
+  /** Directories skipped by policy (.git, node_modules). */
+  readonly ignoredDirectories: number;
+  /** Links (never followed) and FIFOs, sockets, devices (never read) found in input folders. */
+  readonly skippedEntries: { readonly kind: "symlink" | "special-file"; readonly displayPath: string }[];
+}
+
+const IGNORED_DIRECTORIES = ["**/.git/**", "**/node_modules/**", "**/.svn/**", "**/.hg/**"];
+
+/**
+ * Walks the inputs. Directories are globbed without following symbolic links (a link never
+ * leads stacklint outside its inputs); files given directly are taken as they are.
+ */
+export async function discover(inputs: readonly string[], baseDirectory: string): Promise<Discovery> {
+  const files: DiscoveredFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let ignoredDirectories = 0;
+  const skippedEntries: Discovery["skippedEntries"][number][] = [];
+  for (const [inputIndex, input] of inputs.entries()) {
+    const absolute = path.resolve(baseDirectory, input);
+    const inputRoot = displayPathFor(absolute, baseDirectory);
+    let stats;
+    try {
+      stats = await lstat(absolute);
+    } catch {
+      diagnostics.push({ severity: "error", code: "unreadable-file", message: `input '${input}' does not exist or cannot be read`, file: toPosix(input) });
+      continue;
+    }
+    if (stats.isDirectory()) {
+      const entries = await fg("**/*", {
+        cwd: absolute,
+        dot: true,
+        onlyFiles: false,
+        objectMode: true,
+        followSymbolicLinks: false,
+        ignore: IGNORED_DIRECTORIES,
+        suppressErrors: true,
+        unique: true,
+      });
+      ignoredDirectories += await countIgnored(absolute);
+      for (const entry of entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+        const fileAbsolute = path.join(absolute, entry.path);
+        const displayPath = displayPathFor(fileAbsolute, baseDirectory, absolute);
+        if (entry.dirent.isDirectory()) continue;
+        if (entry.dirent.isSymbolicLink()) {
+          // A link may lead outside the inputs; stacklint never follows one.
+          skippedEntries.push({ kind: "symlink", displayPath });
+          continue;
+        }
+        if (!entry.dirent.isFile()) {
+          skippedEntries.push({ kind: "special-file", displayPath });
+          continue;
+        }
+        files.push({
+          absolutePath: fileAbsolute,
+          displayPath,
+          pathInInput: toPosix(entry.path),
+          inputIndex,
+          inputRoot,
+          inputIsDirectory: true,
+        });
+      }
+    } else if (stats.isFile() || stats.isSymbolicLink()) {
+      // A file the user names directly is read even through a link: they chose it.
+      files.push({ absolutePath: absolute, displayPath: inputRoot, pathInInput: toPosix(path.relative(path.dirname(path.dirname(absolute)), absolute)), inputIndex, inputRoot: displayPathFor(path.dirname(absolute), baseDirectory, absolute), inputIsDirectory: false });
+    } else {
+      diagnostics.push({ severity: "note", code: "unknown-path", message: `input '${input}' is not a regular file or directory; skipped`, file: inputRoot });
+    }
+  }
+  return { files: dedupeByPath(files), diagnostics, ignoredDirectories, skippedEntries };
+}
+
+async function countIgnored(root: string): Promise<number> {
+  const found = await fg(["**/.git", "**/node_modules", "**/.svn", "**/.hg"], { cwd: root, onlyDirectories: true, dot: true, deep: 4, suppressErrors: true, followSymbolicLinks: false });
+  return found.length;
+}
+
+function dedupeByPath(files: DiscoveredFile[]): DiscoveredFile[] {
+  const seen = new Set<string>();
+  return files.filter((f) => (seen.has(f.absolutePath) ? false : (seen.add(f.absolutePath), true)));
+}
+
+/**
+ * Inside the base directory: the relative path. Outside it: the path relative to the input's
+ * parent, so that no absolute machine path (or temp directory) ever reaches an output.
+ */
+export function displayPathFor(absolute: string, baseDirectory: string, inputAbsolute: string = absolute): string {
+  const relative = path.relative(baseDirectory, absolute);
+  if (relative === "") return ".";
+  if (!relative.startsWith("..") && !path.isAbsolute(relative)) return toPosix(relative);
+  const fromInputParent = path.relative(path.dirname(inputAbsolute), absolute);
+  return toPosix(fromInputParent === "" ? path.basename(absolute) : fromInputParent);
+}
+
+export function toPosix(p: string): string {
+  return p.split(path.sep).join("/");
+}
+
+/** Reads a small text file (hostname) if present. */
+export async function readSmallText(absolute: string): Promise<string | null> {
+  try {
+    const stats = await lstat(absolute);
+    if (!stats.isFile() || stats.size > 4096) return null;
+    return (await readFile(absolute, "utf8")).trim();
+  } catch {
+    return null;
+  }
+}
