@@ -1,0 +1,92 @@
+import type { AnalysisResult } from "../engine/result.js";
+import { snippetKey } from "../engine/result.js";
+import type { Finding, Level } from "../engine/rule.js";
+import { hostName, serverList } from "../engine/describe.js";
+import type { SourceLocation } from "../model/source.js";
+
+export interface HumanOptions {
+  /** ANSI colour; the CLI turns it on only when stdout is a TTY (and NO_COLOR is unset). */
+  readonly color?: boolean;
+}
+
+const PAINT = { red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1, green: 32 } as const;
+type Paint = keyof typeof PAINT;
+
+/** The report for people: findings grouped by file, each with its evidence and fix, then a summary. */
+export function formatHuman(result: AnalysisResult, options: HumanOptions = {}): string {
+  const paint = (style: Paint, text: string) => (options.color ? `\u001b[${PAINT[style]}m${text}\u001b[0m` : text);
+  const levelWord: Record<Level, string> = { error: paint("red", "error"), warning: paint("yellow", "warning"), note: paint("cyan", "note") };
+  const out: string[] = [];
+
+  const byFile = new Map<string, Finding[]>();
+  for (const finding of result.findings) {
+    const list = byFile.get(finding.location.file) ?? [];
+    list.push(finding);
+    byFile.set(finding.location.file, list);
+  }
+  for (const [file, findings] of byFile) {
+    out.push(paint("bold", file));
+    for (const f of findings) {
+      out.push(`  ${f.location.line}:${f.location.column}  ${levelWord[f.level]}  ${f.message}  ${paint("dim", `${f.ruleId}/${f.ruleName}`)}`);
+      out.push(...snippet(result, f.location, paint));
+      for (const related of f.related) {
+        out.push(`      ${paint("dim", "↳")} ${related.location.file}:${related.location.line}:${related.location.column}  ${related.message}`);
+        out.push(...snippet(result, related.location, paint, "        "));
+      }
+    }
+    out.push("");
+  }
+
+  if (result.diagnostics.length > 0) {
+    out.push(paint("bold", "Input problems (the rest of the run went on)"));
+    for (const d of result.diagnostics) {
+      const where = d.line ? `${d.file}:${d.line}${d.column ? `:${d.column}` : ""}` : d.file;
+      out.push(`  ${where}  ${d.severity}  ${d.message}  ${paint("dim", d.code)}`);
+    }
+    out.push("");
+  }
+
+  const clients = result.deployment.cacheClients;
+  if (clients.length > 0) {
+    out.push(paint("bold", "Cache clients"));
+    for (const client of clients) {
+      const where = `${client.section.location.file}:${client.section.location.line}`;
+      const host = result.deployment.hosts.length > 1 ? `${hostName(result.deployment, client.hostId)}  ` : "";
+      const servers =
+        client.mode === "own-servers" || client.mode === "swift-ring"
+          ? `→ ${serverList(client.servers)}${client.serversOrigin.kind === "default" ? ` (${client.serversOrigin.product} default)` : ""}${client.mode === "swift-ring" ? " (Swift's ring via swift.cache)" : ""}`
+          : client.mode === "in-process"
+            ? "→ in-process token cache (no memcached)"
+            : "→ caching disabled";
+      out.push(`  ${host}${client.kind} ${client.service} [${client.section.value}] ${servers}  ${paint("dim", where)}`);
+    }
+    out.push("");
+  }
+
+  out.push(summaryLine(result, paint));
+  return `${out.join("\n")}\n`;
+}
+
+function snippet(result: AnalysisResult, location: SourceLocation, paint: (s: Paint, t: string) => string, indent = "      "): string[] {
+  const text = result.snippets[snippetKey(location.file, location.line)];
+  if (text === undefined) return [];
+  const shown = text.length > 160 ? `${text.slice(0, 157)}...` : text;
+  return [`${indent}${paint("dim", `${location.line} |`)} ${shown}`];
+}
+
+export function countByLevel(result: AnalysisResult): Record<Level, number> {
+  const counts: Record<Level, number> = { error: 0, warning: 0, note: 0 };
+  for (const f of result.findings) counts[f.level]++;
+  return counts;
+}
+
+function summaryLine(result: AnalysisResult, paint: (s: Paint, t: string) => string): string {
+  const c = countByLevel(result);
+  const total = c.error + c.warning + c.note;
+  const files = new Set(result.findings.map((f) => f.location.file)).size;
+  const skipped = Object.values(result.files.skipped).reduce((a, b) => a + b, 0);
+  const scope = `${result.files.analyzed.length} file${result.files.analyzed.length === 1 ? "" : "s"} analyzed, ${skipped} skipped, ${result.diagnostics.length} input problem${result.diagnostics.length === 1 ? "" : "s"}`;
+  if (total === 0) return `${paint("green", "✔ no problems")} (${scope})`;
+  const mark = c.error > 0 ? paint("red", "✖") : paint("yellow", "⚠");
+  return `${mark} ${total} problem${total === 1 ? "" : "s"} (${c.error} error${c.error === 1 ? "" : "s"}, ${c.warning} warning${c.warning === 1 ? "" : "s"}, ${c.note} note${c.note === 1 ? "" : "s"}) in ${files} file${files === 1 ? "" : "s"}; ${scope}`;
+}
