@@ -2,9 +2,24 @@ import type { Rule } from "../src/engine/rule.js";
 import cacheMiddlewareOrder from "./cache-middleware-order.js";
 import memcacheConfShadowed from "./memcache-conf-shadowed.js";
 import memcacheLoopbackDefault from "./memcache-loopback-default.js";
+import memcachePlaintextUntrustedNetwork from "./memcache-plaintext-untrusted-network.js";
+import memcacheServerSyntax from "./memcache-server-syntax.js";
+import memcacheServersInconsistent from "./memcache-servers-inconsistent.js";
 import memcacheSingleServer from "./memcache-single-server.js";
+import obsoleteOrUnknownCacheOption from "./obsolete-or-unknown-cache-option.js";
+import tokenCacheMisconfigured from "./token-cache-misconfigured.js";
 
 /** Every rule, in id order. A new rule is one file in rules/ plus one line here. */
-export const allRules: readonly Rule[] = ([memcacheSingleServer, memcacheLoopbackDefault, memcacheConfShadowed, cacheMiddlewareOrder] as Rule[]).sort((a, b) =>
-  a.id < b.id ? -1 : 1,
-);
+export const allRules: readonly Rule[] = (
+  [
+    memcacheSingleServer,
+    memcacheLoopbackDefault,
+    memcacheServersInconsistent,
+    memcacheConfShadowed,
+    cacheMiddlewareOrder,
+    memcacheServerSyntax,
+    memcachePlaintextUntrustedNetwork,
+    tokenCacheMisconfigured,
+    obsoleteOrUnknownCacheOption,
+  ] as Rule[]
+).sort((a, b) => (a.id < b.id ? -1 : 1));

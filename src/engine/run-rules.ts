@@ -5,7 +5,8 @@ import type { Finding, Level, LevelSetting, Rule, RuleSettings } from "./rule.js
 /** Fills `{name}` placeholders; unknown placeholders are left visible so tests catch them. */
 export function formatMessage(template: string, data: Record<string, string | number> | undefined): string {
   const text = template.replace(/\{(\w+)\}/gu, (whole, name: string) => (data && name in data ? String(data[name]) : whole));
-  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  // Capitalize ordinary words only: "keystonemiddleware", "oslo.cache" and option names keep their case.
+  const sentence = /^(the|a|an|this|each|every|no|one|all|both)\b/u.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text;
   return /[.!?]$/u.test(sentence) ? sentence : `${sentence}.`;
 }
 

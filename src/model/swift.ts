@@ -375,7 +375,10 @@ export function keystonemiddlewareClient(input: KeystonemiddlewareInput): CacheC
 
 /** Entries of a server-list option, each located on its own columns. */
 export function entriesFromValue(entry: IniEntry, syntax: ServerSyntax): ServerEntry[] {
-  return splitServerList(entry.value).map(({ text, offset }) => parseServerEntry(text, syntax, text === "" ? spanOnLine(entry.valueLocation.file, entry.valueLocation.line, entry.valueLocation.column + offset, 1) : locateInValue(entry, offset, text.length)));
+  // Swift drops empty entries (`[s.strip() for s in servers.split(',') if s.strip()]`); the
+  // python-memcached clients do not.
+  const parts = splitServerList(entry.value).filter(({ text }) => syntax !== "swift" || text !== "");
+  return parts.map(({ text, offset }) => parseServerEntry(text, syntax, text === "" ? spanOnLine(entry.valueLocation.file, entry.valueLocation.line, entry.valueLocation.column + offset, 1) : locateInValue(entry, offset, text.length)));
 }
 
 /** Python's int() on a config string: surrounding white space allowed, else 0 (Swift treats ValueError as unset). */
