@@ -21,7 +21,7 @@ describe("exit codes follow --fail-on", () => {
     [["--fail-on", "warning"], 1],
     [["--rule", "SL106=warning"], 0],
     [["--rule", "cache-middleware-order=off", "--fail-on", "error"], 0],
-    [["--rule", "SL106=note", "--rule", "SL101=off", "--rule", "SL105=off", "--fail-on", "warning"], 0],
+    [["--rule", "SL106=note", "--rule", "SL101=off", "--rule", "SL104=off", "--rule", "SL105=off", "--fail-on", "warning"], 0],
   ] as [string[], number][])("demo %j → %i", (args, code) => {
     expect(stacklint("fixtures/demo", ...args).code).toBe(code);
   });
