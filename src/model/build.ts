@@ -35,28 +35,27 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
 }
 
 /**
- * A Swift daemon reads `<daemon>.conf`, and Swift's `read_conf_dir` reads `<daemon>.conf.d/*.conf`
- * in sorted order into one parser. When a directory holds both, stacklint layers the `.conf.d`
- * files after the main file, so that an override there is visible as one (SL105).
+ * A Swift daemon's configuration is either `<daemon>.conf` or a `<daemon>.conf.d/` directory
+ * whose `*.conf` files Swift's `read_conf_dir` reads in sorted order into one parser. They are
+ * never layered: swift-init's `search_tree` returns the file and the directory as two separate
+ * configurations (swift/common/utils.py, swift/common/manager.py `_find_conf_files`).
  */
 function groupSwiftDaemons(files: readonly ParsedConfigFile[]): SwiftDaemonConfig[] {
-  const groups = new Map<string, { kind: CacheClientKind; hostId: string; directory: string; main?: ParsedConfigFile; dropIns: ParsedConfigFile[] }>();
+  const groups = new Map<string, { kind: CacheClientKind; hostId: string; directory: string; layers: ParsedConfigFile[] }>();
   for (const f of files) {
     const kind = SWIFT_KINDS[f.kind];
     if (!kind) continue;
     const dir = path.posix.dirname(f.file);
     const isDropIn = dir.endsWith(".conf.d");
     const directory = isDropIn ? path.posix.dirname(dir) : dir;
-    const key = `${f.hostId}\0${kind}\0${directory}`;
+    const key = `${f.hostId}\0${kind}\0${isDropIn ? dir : f.file}`;
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { kind, hostId: f.hostId, directory, dropIns: [] }));
-    if (isDropIn) group.dropIns.push(f);
-    else group.main = f;
+    if (!group) groups.set(key, (group = { kind, hostId: f.hostId, directory, layers: [] }));
+    group.layers.push(f);
   }
   const memcacheConfs = files.filter((f) => f.kind === "swift-memcache-conf");
   return [...groups.values()].map((g) => {
-    const dropIns = g.dropIns.sort((a, b) => (path.posix.basename(a.file) < path.posix.basename(b.file) ? -1 : 1));
-    const layers = [...(g.main ? [g.main.ini] : []), ...dropIns.map((d) => d.ini)];
+    const layers = g.layers.sort((a, b) => (path.posix.basename(a.file) < path.posix.basename(b.file) ? -1 : 1)).map((l) => l.ini);
     const memcacheConf = findMemcacheConf(memcacheConfs, g.hostId, g.directory, layers);
     return { kind: g.kind, hostId: g.hostId, directory: g.directory, layers, ...(memcacheConf ? { memcacheConf } : {}) };
   });

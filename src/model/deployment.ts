@@ -135,7 +135,7 @@ export type ShadowReason =
   | "memcache-conf-unread"
   /** paste.deploy keeps the [DEFAULT] value for a key a section repeats without `set`. */
   | "paste-default-wins"
-  /** A later proxy-server.conf.d file (or later layer) sets the same key. */
+  /** A later file of the same proxy-server.conf.d directory sets the same key. */
   | "conf-d-override"
   /** The same proxy-side key beats memcache.conf when both are read. */
   | "proxy-side-wins";

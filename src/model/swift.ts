@@ -18,7 +18,7 @@ import { parseServerEntry, splitServerList, type ServerSyntax } from "./server-l
 import type { Located, SourceLocation } from "./source.js";
 import { spanOnLine } from "./source.js";
 
-/** One Swift daemon's configuration: the main file and its `.conf.d` layers, in read order. */
+/** One Swift daemon configuration: `<daemon>.conf` alone, or the files of `<daemon>.conf.d/` in read order. */
 export interface SwiftDaemonConfig {
   readonly kind: CacheClientKind;
   readonly hostId: string;

@@ -24,12 +24,12 @@ describe("SL105 memcache-conf-shadowed", () => {
   it("fires on a memcache.conf value that the proxy side beats", async () => {
     expect(findingSites(await runRuleOn(rule, `${precedence}/02-proxy-servers-only`))).toEqual([["SL105", `${precedence}/02-proxy-servers-only/etc/swift/memcache.conf`, 2]]);
   });
-  it("fires on a main-file value a proxy-server.conf.d file overrides", async () => {
+  it("fires on a proxy-server.conf.d value that a later file of the directory overrides", async () => {
     const result = await runRuleOn(rule, `${dir}/fires-conf-d`);
-    expect(findingSites(result)).toEqual([["SL105", `${dir}/fires-conf-d/etc/swift/proxy-server.conf`, 15]]);
+    expect(findingSites(result)).toEqual([["SL105", `${dir}/fires-conf-d/etc/swift/proxy-server.conf.d/10-base.conf`, 15]]);
     expect(result.findings[0]!.related[0]!.location).toMatchObject({ file: `${dir}/fires-conf-d/etc/swift/proxy-server.conf.d/20-cache.conf`, line: 2 });
   });
-  it.each([`${dir}/clean-same-value`, `${precedence}/08-set-overrides-default`, `${precedence}/01-no-config`])("stays silent: %s", async (name) => {
+  it.each([`${dir}/clean-same-value`, `${dir}/clean-separate-configs`, `${precedence}/08-set-overrides-default`, `${precedence}/01-no-config`])("stays silent: %s", async (name) => {
     expect((await runRuleOn(rule, name)).findings).toEqual([]);
   });
 });
