@@ -5,6 +5,7 @@ import type { EnvFileDialect } from "../../src/parsers/env-file.js";
 import { envFileValues, parseEnvFile } from "../../src/parsers/env-file.js";
 import { parseMemcachedCommandLine } from "../../src/parsers/memcached-args.js";
 import { corpusRoot, repoRoot } from "../helpers/rule-harness.js";
+import { FUZZ_PIECES, randomTexts } from "../helpers/random-text.js";
 
 const systemd = (text: string) => parseEnvFile("f", text, { dialect: "systemd" });
 const shell = (text: string) => parseEnvFile("f", text, { dialect: "shell" });
@@ -159,17 +160,6 @@ describe("real files (../shared/corpus/memcached-sysconfig)", () => {
   });
 });
 
-/** Deterministic random texts from characters that matter to these formats. */
-function* randomTexts(count: number, pieces: readonly string[]): Generator<string> {
-  let seed = 7;
-  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
-  for (let n = 0; n < count; n++) {
-    let text = "";
-    for (let k = next() % 60; k > 0; k--) text += pieces[next() % pieces.length];
-    yield text;
-  }
-}
-const FUZZ_PIECES = ["-", "=", '"', "'", "\\", "$", "{", "}", "%", "[", "]", ":", ",", ";", "#", " ", "\t", "\n", "\r", "a", "l", "p", "1", "0", "*", "<", ">", "|", "&", "(", ")", "@", "!", "+", "\u0000", "é", "\ud800", "{{", "}}", "<%", "%>", "export "];
 
 describe("fuzz", () => {
   it("never throws on random text", () => {

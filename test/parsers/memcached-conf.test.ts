@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseMemcachedArgs } from "../../src/parsers/memcached-args.js";
 import { directiveLocation, parseMemcachedConf, stripPerlComments } from "../../src/parsers/memcached-conf.js";
 import { corpusRoot, repoRoot } from "../helpers/rule-harness.js";
+import { FUZZ_PIECES, randomTexts } from "../helpers/random-text.js";
 
 const conf = (text: string) => parseMemcachedConf("etc/memcached.conf", text);
 const argv = (text: string) => conf(text).args.map((a) => a.text);
@@ -110,17 +111,6 @@ describe("real Debian files", () => {
   });
 });
 
-/** Deterministic random texts from characters that matter to these formats. */
-function* randomTexts(count: number, pieces: readonly string[]): Generator<string> {
-  let seed = 7;
-  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
-  for (let n = 0; n < count; n++) {
-    let text = "";
-    for (let k = next() % 60; k > 0; k--) text += pieces[next() % pieces.length];
-    yield text;
-  }
-}
-const FUZZ_PIECES = ["-", "=", '"', "'", "\\", "$", "{", "}", "%", "[", "]", ":", ",", ";", "#", " ", "\t", "\n", "\r", "a", "l", "p", "1", "0", "*", "<", ">", "|", "&", "(", ")", "@", "!", "+", "\u0000", "é", "\ud800", "{{", "}}", "<%", "%>", "export "];
 
 describe("fuzz", () => {
   it("never throws on random text", () => {

@@ -13,6 +13,7 @@ import {
   sysctlNumber,
 } from "../../src/parsers/sysctl.js";
 import { corpusRoot } from "../helpers/rule-harness.js";
+import { FUZZ_PIECES, randomTexts } from "../helpers/random-text.js";
 
 const corpusText = (name: string) => readFileSync(path.join(corpusRoot, "sysctl", name), "utf8");
 
@@ -194,17 +195,6 @@ describe("applySysctlOrder (sysctl.d(5), systemd-sysctl)", () => {
   });
 });
 
-/** Deterministic random texts from characters that matter to these formats. */
-function* randomTexts(count: number, pieces: readonly string[]): Generator<string> {
-  let seed = 7;
-  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
-  for (let n = 0; n < count; n++) {
-    let text = "";
-    for (let k = next() % 60; k > 0; k--) text += pieces[next() % pieces.length];
-    yield text;
-  }
-}
-const FUZZ_PIECES = ["-", "=", '"', "'", "\\", "$", "{", "}", "%", "[", "]", ":", ",", ";", "#", " ", "\t", "\n", "\r", "a", "l", "p", "1", "0", "*", "<", ">", "|", "&", "(", ")", "@", "!", "+", "\u0000", "é", "\ud800", "{{", "}}", "<%", "%>", "export "];
 
 describe("fuzz", () => {
   it("never throws on random text", () => {
