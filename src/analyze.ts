@@ -1,5 +1,6 @@
 import path from "node:path";
-import { classifyContent, classifyPath, type FileKind } from "./discover/classify.js";
+import { open } from "node:fs/promises";
+import { classifyContent, classifyPath, classifyRuntimeContent, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
 import { discover, type DiscoveredFile } from "./discover/discover.js";
 import { assignHost, describeHosts, type HostAssignment } from "./discover/hosts.js";
 import { readConfigText } from "./discover/read-text.js";
@@ -7,6 +8,7 @@ import type { AnalysisResult, FileRecord, RuleDescriptor } from "./engine/result
 import { snippetKey } from "./engine/result.js";
 import { DEFAULT_RULE_SETTINGS, type Level, type LevelSetting, type Rule, type RuleSettings } from "./engine/rule.js";
 import { compareFindings, effectiveLevel, runRules } from "./engine/run-rules.js";
+import { ingestRuntime, type RuntimeFile } from "./ingest/runtime.js";
 import { buildDeployment, type ParsedConfigFile } from "./model/build.js";
 import type { Diagnostic } from "./model/diagnostic.js";
 import { parseIni, splitLines } from "./parsers/ini.js";
@@ -91,8 +93,22 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const records: FileRecord[] = [];
   const assignments: HostAssignment[] = [];
   const lines = new Map<string, string[]>();
+  const runtimeFiles: RuntimeFile[] = [];
   for (const file of discovery.files) {
-    const outcome = await parseOne(file, secrets);
+    const verdict = classifyPath(file.pathInInput);
+    if ("runtime" in verdict || ("sniff" in verdict && verdict.sniff === "runtime")) {
+      const kind = "runtime" in verdict ? verdict.runtime : await sniffRuntime(file.absolutePath);
+      if (!kind) {
+        count("unrecognized");
+        continue;
+      }
+      const assignment = assignHost(file);
+      assignments.push(assignment);
+      runtimeFiles.push({ file, hostId: assignment.hostId, hostRoot: assignment.rootAbsolute, kind });
+      records.push({ path: file.displayPath, kind: kind === "log" ? "log" : "counters", hostId: assignment.hostId });
+      continue;
+    }
+    const outcome = await parseOne(file, secrets, verdict);
     diagnostics.push(...outcome.diagnostics);
     if ("skip" in outcome) {
       count(outcome.skip);
@@ -106,7 +122,12 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   }
 
   const hosts = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
-  const deployment = buildDeployment(hosts, parsed);
+  const configured = buildDeployment(hosts, parsed);
+  // Logs are read after the configuration: the proxy's log_msg_template says how access lines look.
+  const ingest = await ingestRuntime(runtimeFiles, configured, { logYear: settings.logYear });
+  diagnostics.push(...ingest.diagnostics);
+  for (const file of ingest.unrecognized) count("unrecognized");
+  const deployment = { ...configured, runtime: ingest.runtime };
   const { findings, failures } = runRules({ rules, deployment, settings, levels });
   for (const failure of failures) {
     diagnostics.push({ severity: "error", code: "internal-error", message: `rule ${failure.ruleId} failed: ${String(failure.error)}`, file: "." });
@@ -115,7 +136,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const snippets: Record<string, string> = {};
   for (const finding of findings) {
     for (const location of [finding.location, ...finding.related.map((r) => r.location)]) {
-      const text = lines.get(location.file)?.[location.line - 1];
+      const text = lines.get(location.file)?.[location.line - 1] ?? ingest.snippets.get(snippetKey(location.file, location.line));
       if (text !== undefined) snippets[snippetKey(location.file, location.line)] = redactLine(text);
     }
   }
@@ -126,7 +147,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     findings: [...findings].sort(compareFindings),
     diagnostics: diagnostics.sort(compareDiagnostics),
     deployment,
-    files: { analyzed: records.sort((a, b) => (a.path < b.path ? -1 : 1)), skipped: Object.fromEntries(Object.entries(skipped).sort()) },
+    files: { analyzed: records.filter((r) => !ingest.unrecognized.has(r.path)).sort((a, b) => (a.path < b.path ? -1 : 1)), skipped: Object.fromEntries(Object.entries(skipped).sort()) },
     snippets: Object.fromEntries(Object.entries(snippets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
   Object.defineProperty(result, SCRUB, { value: (text: string) => secrets.scrub(text), enumerable: false });
@@ -137,13 +158,29 @@ type ParseOutcome =
   | { skip: string; diagnostics: Diagnostic[] }
   | { kind: FileKind; ini: ReturnType<typeof parseIni>; lines: string[]; diagnostics: Diagnostic[] };
 
-async function parseOne(file: DiscoveredFile, secrets: SecretRegistry): Promise<ParseOutcome> {
-  const verdict = classifyPath(file.pathInInput);
+/** A journal export or counter dump outside the usual paths, by its first bytes. */
+async function sniffRuntime(absolutePath: string): Promise<RuntimeKind | null> {
+  let handle;
+  try {
+    handle = await open(absolutePath, "r");
+    const buffer = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return classifyRuntimeContent(buffer.subarray(0, bytesRead).toString("latin1"));
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: PathVerdict): Promise<ParseOutcome> {
+  if ("runtime" in verdict) return { skip: "unrecognized", diagnostics: [] };
   if ("skip" in verdict) return { skip: verdict.skip, diagnostics: [] };
   const read = await readConfigText(file.absolutePath, file.displayPath);
   if (read.text === null) return { skip: "unreadable", diagnostics: read.diagnostics };
   let kind: FileKind;
   if ("sniff" in verdict) {
+    if (verdict.sniff === "runtime") return { skip: "unrecognized", diagnostics: [] };
     const sniffed = classifyContent(read.text);
     if (!sniffed) return { skip: "not-openstack-ini", diagnostics: [] };
     kind = sniffed;

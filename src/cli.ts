@@ -19,6 +19,8 @@ Options:
   --output <file>         write the preceding --format to <file> (default: stdout)
   --fail-on <level>       error (default), warning, note or never: exit 1 at or above it
   --rule <id|name>=<lvl>  set a rule's level: off, note, warning or error (repeatable)
+  --log-year <year>       the year of log timestamps that have none (syslog, journalctl short);
+                          default: the bundle's date file, the journal header, else the file's mtime
   --list-rules            print the rules and exit
   --no-color              no ANSI colours in the human report
   --debug                 print stack traces for internal errors
@@ -46,6 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         output: { type: "string", short: "o", multiple: true },
         "fail-on": { type: "string" },
         rule: { type: "string", multiple: true },
+        "log-year": { type: "string" },
         "list-rules": { type: "boolean" },
         "no-color": { type: "boolean" },
         debug: { type: "boolean" },
@@ -75,7 +78,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const outputs = pairOutputs(tokens ?? []);
     const inputs = positionals.length > 0 ? positionals : ["."];
     for (const input of inputs) if (!existsSync(input)) throw new UsageError(`input '${input}' does not exist`);
-    const result = await analyze({ inputs, ruleLevels });
+    const logYearText = values["log-year"];
+    if (logYearText !== undefined && !/^(?:19|20)\d{2}$/u.test(logYearText)) throw new UsageError(`--log-year must be a year such as 2024 (got '${logYearText}')`);
+    const result = await analyze({ inputs, ruleLevels, ...(logYearText ? { settings: { logYear: Number(logYearText) } } : {}) });
     const internal = result.diagnostics.filter((d) => d.code === "internal-error");
     const color = values["no-color"] !== true && process.stdout.isTTY === true && !process.env.NO_COLOR;
     for (const output of outputs) {

@@ -90,3 +90,27 @@ export class SecretRegistry {
     return out;
   }
 }
+
+/**
+ * A log message as it may be shown: log lines can echo tokens. Header-style values
+ * (`X-Auth-Token: …`, `X-Storage-Token`, `X-Subject-Token`, `auth_token=…`), Swift tempauth
+ * tokens (`AUTH_tk…`), Fernet tokens (`gAAAAA…`) and PKI tokens (`MII…`) are masked; so is the
+ * `{auth_token}` field of an access line when its position is known (Swift logs only a prefix of
+ * the token, still too much to print).
+ */
+const TOKEN_HEADER = /((?:X-Auth-Token|X-Storage-Token|X-Subject-Token|X-Service-Token|auth_token|token)(?:%3A|%3D|["']?\s*[:=]\s*["']?))([^\s"',;&)]+)/giu;
+const TOKEN_SHAPES = /\bAUTH_tk[0-9A-Za-z]{4,}|\bgAAAAA[0-9A-Za-z_=-]{16,}|\bMII[0-9A-Za-z+/=]{40,}/gu;
+
+export function redactLogText(text: string, accessTokenField?: number): string {
+  let out = text;
+  if (accessTokenField !== undefined) {
+    const words = out.split(" ");
+    // A `proxy-server: ` prefix shifts the fields by one.
+    const index = words[0]?.endsWith(":") ? accessTokenField + 1 : accessTokenField;
+    if (words[index] !== undefined && words[index] !== "-") {
+      words[index] = REDACTED;
+      out = words.join(" ");
+    }
+  }
+  return redactUrlUserinfo(out.replace(TOKEN_HEADER, (_whole, name: string) => `${name}${REDACTED}`).replace(TOKEN_SHAPES, REDACTED));
+}

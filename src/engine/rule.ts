@@ -18,9 +18,25 @@ export interface RelatedLocation {
 export interface RuleSettings {
   /** Networks whose plaintext memcached traffic is acceptable besides loopback and private ranges (CIDR). */
   readonly trustedNetworks: readonly string[];
+  /** SL401: width of the window around a 503 without a transaction id in which every configured server must fail (seconds). */
+  readonly causeWindowSeconds: number;
+  /** SL406: all memcached instances starting within this many seconds restarted together. */
+  readonly restartWindowSeconds: number;
+  /** SL408: how long after a cache loss 401s count, and how many make a burst. */
+  readonly authBurstWindowSeconds: number;
+  readonly authBurstMinimum: number;
+  /** Year for year-less log timestamps (`--log-year`); null: from the bundle's date file, the file, or assumed. */
+  readonly logYear: number | null;
 }
 
-export const DEFAULT_RULE_SETTINGS: RuleSettings = { trustedNetworks: [] };
+export const DEFAULT_RULE_SETTINGS: RuleSettings = {
+  trustedNetworks: [],
+  causeWindowSeconds: 60,
+  restartWindowSeconds: 300,
+  authBurstWindowSeconds: 300,
+  authBurstMinimum: 10,
+  logYear: null,
+};
 
 export interface ReportInput<M extends string> {
   readonly messageId: M;

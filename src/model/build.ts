@@ -4,6 +4,7 @@ import type { IniDocument } from "../parsers/ini.js";
 import { entriesOf } from "../parsers/ini.js";
 import type { CacheClientKind, Deployment, Host } from "./deployment.js";
 import { buildServiceClients } from "./openstack-service.js";
+import { emptyRuntime } from "./runtime/evidence.js";
 import { buildSwiftModel, type SwiftDaemonConfig } from "./swift.js";
 
 /** A parsed config file, as the model builder receives it. */
@@ -31,6 +32,7 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
     swiftPipelines: swift.pipelines,
     shadowedSettings: swift.shadowed,
     memcachedInstances: [],
+    runtime: emptyRuntime(),
   };
 }
 

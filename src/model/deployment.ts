@@ -1,3 +1,5 @@
+import type { RuntimeEvidence } from "./runtime/evidence.js";
+import { emptyRuntime } from "./runtime/evidence.js";
 import type { Located, SourceLocation } from "./source.js";
 
 /**
@@ -11,6 +13,8 @@ export interface Deployment {
   /** Settings the operator wrote that the product ignores (SL105). */
   readonly shadowedSettings: ShadowedSetting[];
   readonly memcachedInstances: MemcachedInstance[];
+  /** What logs and counter dumps showed (aggregates and evidence lines; src/model/runtime/). */
+  readonly runtime: RuntimeEvidence;
 }
 
 export interface Host {
@@ -100,6 +104,8 @@ export interface SwiftPipeline {
   readonly stages: PipelineStage[];
   /** Id of the proxy's cache client, when the pipeline has a cache filter. */
   readonly cacheClientId?: string;
+  /** `log_msg_template` of the pipeline's proxy-logging filter, when set: how access lines are written. */
+  readonly accessLogTemplate?: Located<string>;
 }
 
 export interface PipelineStage {
@@ -162,5 +168,5 @@ export interface MemcachedInstance {
 }
 
 export function emptyDeployment(): Deployment {
-  return { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [] };
+  return { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [], runtime: emptyRuntime() };
 }

@@ -125,6 +125,7 @@ function readPipeline(merged: MergedConfig, daemon: SwiftDaemonConfig): SwiftPip
   for (const match of entry.value.matchAll(/\S+/gu)) {
     names.push({ name: match[0], location: locateInValue(entry, match.index, match[0].length) });
   }
+  let accessLogTemplate: Located<string> | undefined;
   const stages: PipelineStage[] = names.map(({ name, location }, index) => {
     const isApp = index === names.length - 1;
     const sectionName = isApp ? `app:${name}` : `filter:${name}`;
@@ -133,6 +134,9 @@ function readPipeline(merged: MergedConfig, daemon: SwiftDaemonConfig): SwiftPip
     const context = pasteContext(merged, sectionName);
     const entryPoint = context.use?.value ?? context.conf.get("paste.filter_factory")?.value ?? context.conf.get("paste.app_factory")?.value;
     const cacheKey = context.conf.get("cache");
+    // proxy-logging writes access lines with its `log_msg_template` (swift/common/middleware/proxy_logging.py).
+    const template = entryPoint && /swift#proxy_logging$|middleware\.proxy_logging/u.test(entryPoint.trim().toLowerCase()) ? context.conf.get("log_msg_template") : undefined;
+    if (template && !accessLogTemplate) accessLogTemplate = { value: template.value, location: template.entry.valueLocation };
     return {
       name,
       location,
@@ -142,7 +146,7 @@ function readPipeline(merged: MergedConfig, daemon: SwiftDaemonConfig): SwiftPip
       ...(cacheKey ? { cacheEnvKey: { value: cacheKey.value, location: cacheKey.entry.valueLocation } } : {}),
     };
   });
-  return { hostId: daemon.hostId, file: entry.keyLocation.file, pipeline: { value: entry.value, location: entry.valueLocation }, stages };
+  return { hostId: daemon.hostId, file: entry.keyLocation.file, pipeline: { value: entry.value, location: entry.valueLocation }, stages, ...(accessLogTemplate ? { accessLogTemplate } : {}) };
 }
 
 function origin(entry: IniEntry): SettingOrigin {

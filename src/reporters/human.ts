@@ -46,6 +46,8 @@ export function formatHuman(result: AnalysisResult, options: HumanOptions = {}):
     out.push("");
   }
 
+  out.push(...runtimeSection(result, paint));
+
   const clients = result.deployment.cacheClients;
   if (clients.length > 0) {
     out.push(paint("bold", "Cache clients"));
@@ -65,6 +67,57 @@ export function formatHuman(result: AnalysisResult, options: HumanOptions = {}):
 
   out.push(summaryLine(result, paint));
   return `${out.join("\n")}\n`;
+}
+
+const TIMELINE_MINUTES = 40;
+const BAR = 20;
+
+const YEAR_WORDS: Record<string, string> = {
+  "bundle-year": "from the bundle's date file",
+  "file-year": "from the journal's own header",
+  "flag-year": "from --log-year",
+  "assumed-year": "assumed from the file's modification time",
+};
+
+/**
+ * For each affected proxy (503s or memcache errors), a per-minute timeline of 503s against
+ * memcache errors, and where year-less timestamps got their year. Text only, deterministic.
+ */
+function runtimeSection(result: AnalysisResult, paint: (s: Paint, t: string) => string): string[] {
+  const runtime = result.deployment.runtime;
+  const out: string[] = [];
+  const years = runtime.logSources.filter((s) => s.yearSource !== null);
+  if (runtime.logSources.length > 0) {
+    out.push(paint("bold", "Logs"));
+    const records = runtime.logSources.reduce((sum, s) => sum + s.records, 0);
+    const events = runtime.logSources.reduce((sum, s) => sum + s.events, 0);
+    out.push(`  ${runtime.logSources.length} log file${runtime.logSources.length === 1 ? "" : "s"} read: ${records} relevant records decoded, ${events} events`);
+    for (const source of years) out.push(`  ${source.file}: timestamps without a year read as ${source.year} ${YEAR_WORDS[source.yearSource!] ?? source.yearSource}`);
+    out.push("");
+  }
+  for (const proxy of runtime.proxies) {
+    const errors = proxy.minutes.reduce((sum, m) => sum + m.memcacheErrors, 0);
+    if (proxy.status503 === 0 && errors === 0) continue;
+    out.push(paint("bold", `Timeline of ${hostName(result.deployment, proxy.hostId)} (UTC, per minute): 503 responses against memcache errors`));
+    const minutes = proxy.minutes.filter((m) => m.status503 > 0 || m.memcacheErrors > 0);
+    const max = Math.max(1, ...minutes.map((m) => Math.max(m.status503, m.memcacheErrors)));
+    const bar = (count: number) => "#".repeat(count === 0 ? 0 : Math.max(1, Math.round((count / max) * BAR))).padEnd(BAR);
+    let day = "";
+    for (const m of minutes.slice(0, TIMELINE_MINUTES)) {
+      let when = "no time  ";
+      if (m.minute >= 0) {
+        const iso = new Date(m.minute).toISOString();
+        const thisDay = iso.slice(0, 10);
+        when = `${thisDay === day ? "          " : thisDay} ${iso.slice(11, 16)}`;
+        day = thisDay;
+      }
+      out.push(`  ${when}  503 ${String(m.status503).padStart(6)} ${bar(m.status503)}  memcache errors ${String(m.memcacheErrors).padStart(6)} ${bar(m.memcacheErrors)}`.trimEnd());
+    }
+    if (minutes.length > TIMELINE_MINUTES) out.push(`  … ${minutes.length - TIMELINE_MINUTES} more minutes with 503s or memcache errors`);
+    out.push(`  total: ${proxy.status503} 503 responses, ${errors} memcache errors`);
+    out.push("");
+  }
+  return out;
 }
 
 function snippet(result: AnalysisResult, location: SourceLocation, paint: (s: Paint, t: string) => string, indent = "      "): string[] {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { emptyDeployment } from "../../src/model/deployment.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -122,7 +123,7 @@ function analysisResult(overrides: Partial<AnalysisResult> = {}): AnalysisResult
       { severity: "note", code: "line-too-long", message: "A line longer than 64 KiB was cut", file: ODD_FILE, line: 3 },
       { severity: "error", code: "internal-error", message: "A parser failed unexpectedly; its file was skipped.", file: "" },
     ],
-    deployment: { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [] },
+    deployment: emptyDeployment(),
     files: { analyzed: [], skipped: {} },
     snippets: {},
     ...overrides,
