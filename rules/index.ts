@@ -8,6 +8,14 @@ import memcacheServersInconsistent from "./memcache-servers-inconsistent.js";
 import memcacheSingleServer from "./memcache-single-server.js";
 import obsoleteOrUnknownCacheOption from "./obsolete-or-unknown-cache-option.js";
 import tokenCacheMisconfigured from "./token-cache-misconfigured.js";
+import authFailuresAfterCacheLoss from "./auth-failures-after-cache-loss.js";
+import listenQueueOverflows from "./listen-queue-overflows.js";
+import memcachedConnectionErrors from "./memcached-connection-errors.js";
+import memcachedEvictions from "./memcached-evictions.js";
+import memcachedRejectingConnections from "./memcached-rejecting-connections.js";
+import memcachedRestartedTogether from "./memcached-restarted-together.js";
+import proxy503MemcachedErrors from "./proxy-503-memcached-errors.js";
+import tokenCacheErrors from "./token-cache-errors.js";
 
 /** Every rule, in id order. A new rule is one file in rules/ plus one line here. */
 export const allRules: readonly Rule[] = (
@@ -21,5 +29,13 @@ export const allRules: readonly Rule[] = (
     memcachePlaintextUntrustedNetwork,
     tokenCacheMisconfigured,
     obsoleteOrUnknownCacheOption,
+    proxy503MemcachedErrors,
+    memcachedConnectionErrors,
+    memcachedRejectingConnections,
+    listenQueueOverflows,
+    memcachedEvictions,
+    memcachedRestartedTogether,
+    tokenCacheErrors,
+    authFailuresAfterCacheLoss,
   ] as Rule[]
 ).sort((a, b) => (a.id < b.id ? -1 : 1));
