@@ -18,9 +18,15 @@ export interface RelatedLocation {
 export interface RuleSettings {
   /** Networks whose plaintext memcached traffic is acceptable besides loopback and private ranges (CIDR). */
   readonly trustedNetworks: readonly string[];
+  /** SL202: the least `-c` when the demand on an instance cannot be estimated. */
+  readonly maxConnectionsFloor: number;
+  /** SL202: spare share on top of the estimated demand (0.25 = 25 %). */
+  readonly connectionHeadroom: number;
+  /** SL302: the least effective accept backlog. */
+  readonly listenBacklogFloor: number;
 }
 
-export const DEFAULT_RULE_SETTINGS: RuleSettings = { trustedNetworks: [] };
+export const DEFAULT_RULE_SETTINGS: RuleSettings = { trustedNetworks: [], maxConnectionsFloor: 4096, connectionHeadroom: 0.25, listenBacklogFloor: 1024 };
 
 export interface ReportInput<M extends string> {
   readonly messageId: M;

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { AnalysisResult, RuleDescriptor } from "../../src/engine/result.js";
 import type { Finding } from "../../src/engine/rule.js";
 import { FINGERPRINT_KEY, formatSarif } from "../../src/reporters/sarif.js";
+import { emptyDeployment } from "../../src/model/deployment.js";
 import { runMultitool, validateSarifSchema } from "../helpers/sarif-validation.js";
 
 const HELP_BASE = "https://github.com/stacklint/stacklint/blob/main/docs/rules";
@@ -122,7 +123,7 @@ function analysisResult(overrides: Partial<AnalysisResult> = {}): AnalysisResult
       { severity: "note", code: "line-too-long", message: "A line longer than 64 KiB was cut", file: ODD_FILE, line: 3 },
       { severity: "error", code: "internal-error", message: "A parser failed unexpectedly; its file was skipped.", file: "" },
     ],
-    deployment: { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [] },
+    deployment: emptyDeployment(),
     files: { analyzed: [], skipped: {} },
     snippets: {},
     ...overrides,
