@@ -19,7 +19,7 @@ export default defineRule({
     "Fires when a memcached instance listens only on loopback (-l 127.0.0.1, ::1, localhost) while a client on another host, or a client using a non-loopback address of that host, points at it; and when a containerized memcached is bound to loopback inside its container while its port is published (the mapping leads nowhere). Silent for a single-node lab whose clients all use loopback.",
   messages: {
     remoteClients:
-      "{instance} listens only on {listeners}, but {clients} connect to it at {servers}: they get 'connection refused'. Add the cluster address to -l (for example -l {suggest}) or bind the management address only.",
+      "{instance} listens only on {listeners}, but {clients} use it at {servers}: they get 'connection refused'. Add the cluster address to -l (for example -l {suggest}) or bind the management address only.",
     containerLoopback:
       "{instance} listens on {listeners} inside its container while port {published} is published: Docker forwards to the container's own address, where nothing listens. Bind 0.0.0.0 (or the container address) inside the container and restrict the published address instead.",
   },
