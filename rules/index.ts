@@ -16,6 +16,14 @@ import memcachedRejectingConnections from "./memcached-rejecting-connections.js"
 import memcachedRestartedTogether from "./memcached-restarted-together.js";
 import proxy503MemcachedErrors from "./proxy-503-memcached-errors.js";
 import tokenCacheErrors from "./token-cache-errors.js";
+import listenBacklogLow from "./listen-backlog-low.js";
+import memcacheServerNotListening from "./memcache-server-not-listening.js";
+import memcachedBoundToLoopback from "./memcached-bound-to-loopback.js";
+import memcachedExposed from "./memcached-exposed.js";
+import memcachedMaxConnectionsLow from "./memcached-max-connections-low.js";
+import memcachedMemoryLow from "./memcached-memory-low.js";
+import memcachedNofileLimitLow from "./memcached-nofile-limit-low.js";
+import memcachedUdpEnabled from "./memcached-udp-enabled.js";
 
 /** Every rule, in id order. A new rule is one file in rules/ plus one line here. */
 export const allRules: readonly Rule[] = (
@@ -37,5 +45,13 @@ export const allRules: readonly Rule[] = (
     memcachedRestartedTogether,
     tokenCacheErrors,
     authFailuresAfterCacheLoss,
+    listenBacklogLow,
+    memcacheServerNotListening,
+    memcachedBoundToLoopback,
+    memcachedExposed,
+    memcachedMaxConnectionsLow,
+    memcachedMemoryLow,
+    memcachedNofileLimitLow,
+    memcachedUdpEnabled,
   ] as Rule[]
 ).sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -1,4 +1,4 @@
-import { clientLabel, onHost } from "../src/engine/describe.js";
+import { clientLabel, hostName, onHost } from "../src/engine/describe.js";
 import { defineRule } from "../src/engine/rule.js";
 import { isLoopbackHost } from "../src/model/server-list.js";
 
@@ -24,6 +24,8 @@ export default defineRule({
       "{client}{host} is enabled without memcache_servers, so oslo.cache silently uses localhost:11211. Set memcache_servers to every memcached server of the deployment.",
     loopbackMultiHost:
       "{client}{host} names {server}, a loopback address, while {hostCount} hosts run cache clients: each host gets a private cache that the others never see. List the memcached servers by their cluster addresses.",
+    noLocalMemcached:
+      "{client}{host} names {server}, a loopback address, but no memcached runs on {hostName} ({evidence}): the client has no cache. List the memcached servers by their cluster addresses.",
   },
   check({ deployment, report }) {
     const clientHosts = new Set(deployment.cacheClients.map((c) => c.hostId));
@@ -38,6 +40,19 @@ export default defineRule({
           key: `${client.id}:default-servers`,
         });
         continue;
+      }
+      // A loopback entry on a host whose listeners are known and hold no memcached at all.
+      for (const route of deployment.cacheRoutes) {
+        if (route.clientId !== client.id || route.resolvedBy !== "loopback" || route.status !== "not-listening" || !route.server.location) continue;
+        if (deployment.memcachedInstances.some((i) => i.hostId === client.hostId)) continue; // SL103: memcached is there, elsewhere
+        if (clientHosts.size >= 2) continue; // the multi-host message below says it
+        const capture = deployment.observedSockets.find((o) => o.hostId === client.hostId);
+        report({
+          messageId: "noLocalMemcached",
+          data: { ...data, server: route.server.raw, hostName: hostName(deployment, client.hostId), evidence: capture ? `${capture.files[0]} shows no memcached listener` : "no memcached launch configuration" },
+          location: route.server.location,
+          key: `${client.id}:no-local:${route.server.raw}`,
+        });
       }
       if (clientHosts.size < 2) continue;
       for (const server of client.servers) {

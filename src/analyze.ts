@@ -1,6 +1,6 @@
 import path from "node:path";
 import { open } from "node:fs/promises";
-import { classifyContent, classifyPath, classifyRuntimeContent, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
+import { classifyContent, classifyPath, classifyRuntimeContent, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
 import { discover, type DiscoveredFile } from "./discover/discover.js";
 import { assignHost, describeHosts, type HostAssignment } from "./discover/hosts.js";
 import { readConfigText } from "./discover/read-text.js";
@@ -10,7 +10,10 @@ import { DEFAULT_RULE_SETTINGS, type Level, type LevelSetting, type Rule, type R
 import { compareFindings, effectiveLevel, runRules } from "./engine/run-rules.js";
 import { ingestRuntime, type RuntimeFile } from "./ingest/runtime.js";
 import { buildDeployment, type ParsedConfigFile } from "./model/build.js";
+import type { Deployment } from "./model/deployment.js";
 import type { Diagnostic } from "./model/diagnostic.js";
+import type { NamedHost } from "./model/topology.js";
+import { parseTopologyFile, type ParsedTopologyFile, type TopologyDocument } from "./parsers/topology-document.js";
 import { parseIni, splitLines } from "./parsers/ini.js";
 import { INFORMATION_URI, TOOL_NAME, TOOL_VERSION, ruleHelpMarkdown, ruleHelpUri } from "./package-info.js";
 import { SecretRegistry, redactLine } from "./redact.js";
@@ -26,6 +29,8 @@ export interface AnalyzeOptions {
   readonly settings?: Partial<RuleSettings>;
   /** The rules to run (default: every rule). Tests pass one rule. */
   readonly rules?: readonly Rule[];
+  /** Hosts and addresses the user names (`--host NAME=ADDR,…`) when the inputs do not. */
+  readonly hosts?: readonly NamedHost[];
 }
 
 export class UsageError extends Error {}
@@ -90,6 +95,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   }
 
   const parsed: ParsedConfigFile[] = [];
+  const topologyFiles: ParsedTopologyFile[] = [];
   const records: FileRecord[] = [];
   const assignments: HostAssignment[] = [];
   const lines = new Map<string, string[]>();
@@ -116,18 +122,21 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     }
     const assignment = assignHost(file);
     assignments.push(assignment);
-    parsed.push({ file: file.displayPath, hostId: assignment.hostId, kind: outcome.kind, ini: outcome.ini });
+    if ("topology" in outcome) topologyFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.topology });
+    else parsed.push({ file: file.displayPath, hostId: assignment.hostId, kind: outcome.kind, ini: outcome.ini });
     records.push({ path: file.displayPath, kind: outcome.kind, hostId: assignment.hostId });
     lines.set(file.displayPath, outcome.lines);
   }
 
   const hosts = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
-  const configured = buildDeployment(hosts, parsed);
+  const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [] });
+  diagnostics.push(...built.topologyDiagnostics);
+  const { topologyDiagnostics: _topologyDiagnostics, ...configured } = built;
   // Logs are read after the configuration: the proxy's log_msg_template says how access lines look.
   const ingest = await ingestRuntime(runtimeFiles, configured, { logYear: settings.logYear });
   diagnostics.push(...ingest.diagnostics);
   for (const file of ingest.unrecognized) count("unrecognized");
-  const deployment = { ...configured, runtime: ingest.runtime };
+  const deployment: Deployment = { ...configured, runtime: ingest.runtime };
   const { findings, failures } = runRules({ rules, deployment, settings, levels });
   for (const failure of failures) {
     diagnostics.push({ severity: "error", code: "internal-error", message: `rule ${failure.ruleId} failed: ${String(failure.error)}`, file: "." });
@@ -156,7 +165,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
 type ParseOutcome =
   | { skip: string; diagnostics: Diagnostic[] }
-  | { kind: FileKind; ini: ReturnType<typeof parseIni>; lines: string[]; diagnostics: Diagnostic[] };
+  | { kind: FileKind; ini: ReturnType<typeof parseIni>; lines: string[]; diagnostics: Diagnostic[] }
+  | { kind: FileKind; topology: TopologyDocument; lines: string[]; diagnostics: Diagnostic[] };
 
 /** A journal export or counter dump outside the usual paths, by its first bytes. */
 async function sniffRuntime(absolutePath: string): Promise<RuntimeKind | null> {
@@ -186,6 +196,10 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
     kind = sniffed;
   } else {
     kind = verdict.kind;
+  }
+  if (isTopologyKind(kind)) {
+    const parsedTopology = parseTopologyFile(kind, file.displayPath, read.text, (name, value) => (name === null ? secrets.add(value) : secrets.noteOption(name, value)));
+    return { kind, topology: parsedTopology.document, lines: splitLines(read.text), diagnostics: [...read.diagnostics, ...parsedTopology.diagnostics] };
   }
   // Swift reads memcache.conf with a plain ConfigParser (keys lowercased); paste.deploy keeps
   // keys as written; oslo.config has its own parser.

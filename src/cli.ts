@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { analyze, resolveRuleLevels, UsageError } from "./analyze.js";
 import type { LevelSetting } from "./engine/rule.js";
+import type { NamedHost } from "./model/topology.js";
 import { levelRank, LEVELS } from "./engine/rule.js";
 import { TOOL_VERSION } from "./package-info.js";
 import { formatters, isFormatName, render, type FormatName } from "./reporters/index.js";
@@ -21,6 +22,7 @@ Options:
   --rule <id|name>=<lvl>  set a rule's level: off, note, warning or error (repeatable)
   --log-year <year>       the year of log timestamps that have none (syslog, journalctl short);
                           default: the bundle's date file, the journal header, else the file's mtime
+  --host <name>=<addr,…>  name a host and its addresses (repeatable), for inputs that lack them
   --list-rules            print the rules and exit
   --no-color              no ANSI colours in the human report
   --debug                 print stack traces for internal errors
@@ -49,6 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         "fail-on": { type: "string" },
         rule: { type: "string", multiple: true },
         "log-year": { type: "string" },
+        host: { type: "string", multiple: true },
         "list-rules": { type: "boolean" },
         "no-color": { type: "boolean" },
         debug: { type: "boolean" },
@@ -80,7 +83,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const input of inputs) if (!existsSync(input)) throw new UsageError(`input '${input}' does not exist`);
     const logYearText = values["log-year"];
     if (logYearText !== undefined && !/^(?:19|20)\d{2}$/u.test(logYearText)) throw new UsageError(`--log-year must be a year such as 2024 (got '${logYearText}')`);
-    const result = await analyze({ inputs, ruleLevels, ...(logYearText ? { settings: { logYear: Number(logYearText) } } : {}) });
+    const hosts = parseNamedHosts(values.host ?? []);
+    const result = await analyze({ inputs, ruleLevels, hosts, ...(logYearText ? { settings: { logYear: Number(logYearText) } } : {}) });
     const internal = result.diagnostics.filter((d) => d.code === "internal-error");
     const color = values["no-color"] !== true && process.stdout.isTTY === true && !process.env.NO_COLOR;
     for (const output of outputs) {
@@ -123,6 +127,15 @@ function pairOutputs(tokens: ReturnType<typeof parseArgs>["tokens"] & object): O
   if (outputs.length === 0) outputs.push({ format: "human" });
   if (outputs.filter((o) => !o.file).length > 1) throw new UsageError("only one --format can go to standard output; give the others an --output file");
   return outputs;
+}
+
+/** `--host ctl1=10.0.0.11,fd00::11`: a host name and one or more addresses. */
+function parseNamedHosts(specs: readonly string[]): NamedHost[] {
+  return specs.map((spec) => {
+    const match = /^([\w.-]+)=([0-9A-Fa-f.:]+(?:,[0-9A-Fa-f.:]+)*)$/u.exec(spec.trim());
+    if (!match) throw new UsageError(`--host takes NAME=ADDR[,ADDR…] with IP addresses (got '${spec}')`);
+    return { name: match[1]!, addresses: match[2]!.split(",") };
+  });
 }
 
 function parseRuleLevels(specs: readonly string[]): Map<string, LevelSetting> {

@@ -8,7 +8,61 @@ export type FileKind =
   | "swift-object-expirer"
   | "swift-container-reconciler"
   | "swift-internal-client"
-  | "openstack-ini";
+  | "openstack-ini"
+  | TopologyKind;
+
+/** Formats that say where memcached runs and what the hosts are (issue 3). */
+export type TopologyKind =
+  | "systemd-unit"
+  | "memcached-env"
+  | "memcached-conf"
+  | "sysctl-conf"
+  | "sysctl-dump"
+  | "proc-somaxconn"
+  | "kernel-version"
+  | "cpu-info"
+  | "socket-table"
+  | "ip-addr"
+  | "etc-hosts"
+  | "compose"
+  | "kolla-globals"
+  | "kolla-passwords"
+  | "ansible-inventory"
+  | "kolla-config-json";
+
+/**
+ * Path patterns for the topology formats, tested against the path inside the input (the host
+ * folder prefix is allowed before each, so `ctl1/etc/memcached.conf` matches). First match wins.
+ * Sources: systemd.unit(5) search path, sysctl.d(5), sosreport's command-file names
+ * (sos/report/plugins/__init__.py `_mangle_command`), Kolla-Ansible's layout.
+ */
+const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: TopologyKind }[] = [
+  { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/systemd\/system\/memcached[^/]*\.service$/u, kind: "systemd-unit" },
+  { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/systemd\/system\/memcached[^/]*\.service\.d\/[^/]+\.conf$/u, kind: "systemd-unit" },
+  { pattern: /(^|\/)etc\/(sysconfig|default)\/memcached(\.[^/]+)?$/u, kind: "memcached-env" },
+  { pattern: /(^|\/)etc\/memcached(_[^/]+)?\.conf$/u, kind: "memcached-conf" },
+  { pattern: /(^|\/)etc\/sysctl\.conf$/u, kind: "sysctl-conf" },
+  { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/sysctl\.d\/[^/]+\.conf$/u, kind: "sysctl-conf" },
+  { pattern: /(^|\/)sos_commands\/kernel\/sysctl_-a$/u, kind: "sysctl-dump" },
+  { pattern: /(^|\/)proc\/sys\/net\/core\/somaxconn$/u, kind: "proc-somaxconn" },
+  { pattern: /(^|\/)(proc\/version|uname|sos_commands\/kernel\/uname_-a|sos_commands\/host\/uname_-a)$/u, kind: "kernel-version" },
+  { pattern: /(^|\/)(proc\/cpuinfo|sos_commands\/processor\/lscpu|sos_commands\/processor\/nproc)$/u, kind: "cpu-info" },
+  { pattern: /(^|\/)(ss|netstat)_-[^/]*$/u, kind: "socket-table" },
+  { pattern: /(^|\/)sos_commands\/networking\/ip_(-o_addr|addr|address|-d_address)$/u, kind: "ip-addr" },
+  { pattern: /(^|\/)etc\/hosts$/u, kind: "etc-hosts" },
+  { pattern: /(^|\/)(docker-)?compose(\.[\w.-]+)?\.ya?ml$/u, kind: "compose" },
+  { pattern: /(^|\/)globals\.ya?ml$/u, kind: "kolla-globals" },
+  { pattern: /(^|\/)passwords\.ya?ml$/u, kind: "kolla-passwords" },
+  { pattern: /(^|\/)(multinode|all-in-one|inventory(\.(ini|ya?ml))?|inventory\/[^/]+)$/u, kind: "ansible-inventory" },
+  { pattern: /(^|\/)kolla\/memcached\/config\.json$/u, kind: "kolla-config-json" },
+  { pattern: /(^|\/)var\/lib\/kolla\/config_files\/memcached\.json$/u, kind: "kolla-config-json" },
+];
+
+export function isTopologyKind(kind: FileKind): kind is TopologyKind {
+  return TOPOLOGY_KINDS.has(kind);
+}
+
+const TOPOLOGY_KINDS: ReadonlySet<string> = new Set(TOPOLOGY_PATHS.map((p) => p.kind));
 
 /** Runtime evidence: logs are streamed, counter dumps are read whole (src/analyze-runtime.ts). */
 export type RuntimeKind = "log" | "counters";
@@ -58,6 +112,7 @@ export function classifyPath(path: string): PathVerdict {
     if (LOG_PATHS.some((p) => p.test(path))) return { runtime: "log" };
   }
   if (SAMPLE_SUFFIX.test(base)) return { skip: "sample" };
+  for (const { pattern, kind } of TOPOLOGY_PATHS) if (pattern.test(path)) return { kind };
 
   // Swift's read_conf_dir reads `<name>.conf.d/*.conf` in sorted order and skips hidden files.
   const confDir = /^(.+)\.conf\.d$/u.exec(parent);

@@ -36,8 +36,8 @@ export async function describeHosts(assignments: readonly HostAssignment[], sing
   for (const [id, a] of [...byId].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
     const fromFile = (await readSmallText(path.join(a.rootAbsolute, "hostname"))) ?? (await readSmallText(path.join(a.rootAbsolute, "etc", "hostname")));
     const name = fromFile?.split(/\s/u)[0];
-    if (name) hosts.push({ id, name, nameSource: "hostname-file", addresses: [] });
-    else hosts.push({ id, name: a.folderName || id, nameSource: singleHost ? "single-input" : "folder", addresses: [] });
+    if (name) hosts.push({ id, name, nameSource: "hostname-file", addresses: [], aliases: [], addressEvidence: [] });
+    else hosts.push({ id, name: a.folderName || id, nameSource: singleHost ? "single-input" : "folder", addresses: [], aliases: [], addressEvidence: [] });
   }
   return hosts;
 }

@@ -27,6 +27,12 @@ export interface RuleSettings {
   readonly authBurstMinimum: number;
   /** Year for year-less log timestamps (`--log-year`); null: from the bundle's date file, the file, or assumed. */
   readonly logYear: number | null;
+  /** SL202: the least `-c` when the demand on an instance cannot be estimated. */
+  readonly maxConnectionsFloor: number;
+  /** SL202: spare share on top of the estimated demand (0.25 = 25 %). */
+  readonly connectionHeadroom: number;
+  /** SL302: the least effective accept backlog. */
+  readonly listenBacklogFloor: number;
 }
 
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
@@ -36,6 +42,9 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   authBurstWindowSeconds: 300,
   authBurstMinimum: 10,
   logYear: null,
+  maxConnectionsFloor: 4096,
+  connectionHeadroom: 0.25,
+  listenBacklogFloor: 1024,
 };
 
 export interface ReportInput<M extends string> {

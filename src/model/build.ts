@@ -2,7 +2,10 @@ import path from "node:path";
 import type { FileKind } from "../discover/classify.js";
 import type { IniDocument } from "../parsers/ini.js";
 import { entriesOf } from "../parsers/ini.js";
-import type { CacheClientKind, Deployment, Host } from "./deployment.js";
+import type { ParsedTopologyFile } from "../parsers/topology-document.js";
+import type { CacheClient, CacheClientKind, Deployment, EffectiveSetting, Host } from "./deployment.js";
+import type { Diagnostic } from "./diagnostic.js";
+import { buildTopology, type NamedHost } from "./topology.js";
 import { buildServiceClients } from "./openstack-service.js";
 import { emptyRuntime } from "./runtime/evidence.js";
 import { buildSwiftModel, type SwiftDaemonConfig } from "./swift.js";
@@ -22,18 +25,49 @@ const SWIFT_KINDS: Partial<Record<FileKind, CacheClientKind>> = {
   "swift-internal-client": "swift-internal-client",
 };
 
-export function buildDeployment(hosts: readonly Host[], files: readonly ParsedConfigFile[]): Deployment {
+export interface TopologyInputs {
+  readonly files: readonly ParsedTopologyFile[];
+  /** Hosts the user named (`--host NAME=ADDR,…`). */
+  readonly namedHosts?: readonly NamedHost[];
+}
+
+export function buildDeployment(hosts: readonly Host[], files: readonly ParsedConfigFile[], topologyInputs: TopologyInputs = { files: [] }): Deployment & { readonly topologyDiagnostics: Diagnostic[] } {
   const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const swift = buildSwiftModel(groupSwiftDaemons(sorted));
   const serviceClients = sorted.filter((f) => f.kind === "openstack-ini").flatMap((f) => buildServiceClients(f.ini, f.hostId, serviceName(f.file)));
-  return {
-    hosts: [...hosts],
-    cacheClients: [...swift.clients, ...serviceClients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  const cacheClients = [...swift.clients.map((c) => withProxyWorkers(c, sorted)), ...serviceClients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const topology = buildTopology(hosts, cacheClients, topologyInputs.files, topologyInputs.namedHosts ?? []);
+  const deployment = {
+    hosts: topology.hosts,
+    cacheClients,
     swiftPipelines: swift.pipelines,
     shadowedSettings: swift.shadowed,
-    memcachedInstances: [],
+    memcachedInstances: topology.memcachedInstances,
+    hostKernels: topology.hostKernels,
+    observedSockets: topology.observedSockets,
+    cacheRoutes: topology.cacheRoutes,
+    kollaInventories: topology.kollaInventories,
     runtime: emptyRuntime(),
   };
+  // Not enumerable: the model in outputs stays the Deployment shape.
+  Object.defineProperty(deployment, "topologyDiagnostics", { value: topology.diagnostics, enumerable: false });
+  return deployment as Deployment & { readonly topologyDiagnostics: Diagnostic[] };
+}
+
+/**
+ * The proxy's `workers` (its [DEFAULT]; Swift's run_wsgi uses `config_auto_int_value(workers,
+ * CPU_COUNT)`, so unset means `auto`): SL202 multiplies it by memcache_max_connections.
+ */
+function withProxyWorkers(client: CacheClient, files: readonly ParsedConfigFile[]): CacheClient {
+  if (client.kind !== "swift-proxy") return client;
+  const own = files.filter((f) => f.hostId === client.hostId && f.kind === "swift-proxy-server").filter((f) => f.file === client.file || (path.posix.dirname(client.file).endsWith(".conf.d") && path.posix.dirname(f.file) === path.posix.dirname(client.file)));
+  let setting: EffectiveSetting = { name: "workers", value: "auto", origin: { kind: "default", product: "Swift" } };
+  for (const layer of own) {
+    const entries = entriesOf(layer.ini, "DEFAULT", "workers");
+    const last = entries[entries.length - 1];
+    if (last) setting = { name: "workers", value: last.value.trim(), origin: { kind: "file", location: last.valueLocation } };
+  }
+  return { ...client, settings: { ...client.settings, workers: setting } };
 }
 
 /**

@@ -15,6 +15,14 @@ export interface Deployment {
   readonly memcachedInstances: MemcachedInstance[];
   /** What logs and counter dumps showed (aggregates and evidence lines; src/model/runtime/). */
   readonly runtime: RuntimeEvidence;
+  /** Kernel facts per host that has any (somaxconn, kernel version, CPUs). */
+  readonly hostKernels: HostKernel[];
+  /** ss/netstat captures per host: listeners and memcached connections. */
+  readonly observedSockets: ObservedSockets[];
+  /** For every server entry of every client: which host and memcached instance it reaches. */
+  readonly cacheRoutes: CacheRoute[];
+  /** Kolla-Ansible inventories (the `memcached` group and the hosts it names). */
+  readonly kollaInventories: KollaInventory[];
 }
 
 export interface Host {
@@ -22,8 +30,20 @@ export interface Host {
   readonly id: string;
   readonly name: string;
   /** How the name was learned: a hostname file in the inputs, the folder name, or nothing. */
-  readonly nameSource: "hostname-file" | "folder" | "single-input";
+  readonly nameSource: "hostname-file" | "folder" | "single-input" | "cli" | "inventory" | "compose";
+  /** Every address known for the host (deduplicated, sorted); evidence in `addressEvidence`. */
   readonly addresses: string[];
+  /** Other names the host answers to (etc/hosts names of its addresses, FQDN, inventory name). */
+  readonly aliases: string[];
+  /** Where each address was learned. */
+  readonly addressEvidence: HostAddress[];
+}
+
+export interface HostAddress {
+  readonly address: string;
+  readonly source: "ip-addr" | "etc-hosts" | "cli" | "listener" | "launch-config" | "inventory";
+  /** The line that shows it; null for --host. */
+  readonly location: SourceLocation | null;
 }
 
 export type CacheClientKind =
@@ -158,15 +178,143 @@ export interface ShadowedSetting {
   readonly winnerValue: string;
 }
 
-/** A memcached process, from its launch configuration or an observed listener (topology issue). */
+/** How a memcached instance is started, or that it was only seen listening. */
+export type MemcachedSourceKind = "systemd" | "memcached.conf" | "sysconfig" | "compose" | "kolla" | "observed";
+
+/**
+ * An effective launch setting: its value (null when unknown: a template, an unexpanded
+ * variable) and where it came from — a line, or a product's default (`memcached`, `Kolla-Ansible`).
+ */
+export interface InstanceSetting<T> {
+  readonly value: T | null;
+  readonly origin: SettingOrigin;
+}
+
+/** One socket memcached listens on. */
+export interface MemcachedListener {
+  /** The address as written or observed; null = every interface (memcached's default, `*`, `0.0.0.0`, `::`). */
+  readonly address: string | null;
+  readonly port: number;
+  readonly scope: "loopback" | "wildcard" | "private" | "public" | "hostname" | "unknown";
+  /** The `-l` entry, the ss line; null for memcached's default. */
+  readonly location: SourceLocation | null;
+  /** ss: the accept backlog in force (Send-Q of the LISTEN socket). */
+  readonly acceptBacklog?: number;
+}
+
+/** A port published by a container runtime (compose `ports`). */
+export interface PublishedPort {
+  readonly hostAddress: string | null;
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+  readonly location: SourceLocation;
+}
+
+/** A memcached process, from its launch configuration or an observed listener. */
 export interface MemcachedInstance {
+  /** Stable: `<source>@<file>#<name>`. */
   readonly id: string;
   readonly hostId: string;
-  readonly listen: Located<string>[];
-  readonly port: Located<number> | null;
+  readonly source: MemcachedSourceKind;
+  /** The unit, compose service or container name. */
+  readonly name: string;
+  /** Where the instance is defined: the ExecStart line, the first option line, the compose service key, the ss line. */
   readonly origin: SourceLocation;
+  /** The files that contributed (unit, drop-ins, EnvironmentFile, …). */
+  readonly files: string[];
+  /** Effective TCP listeners (each with its port). Empty when TCP is off (`-p 0`, `-s`). */
+  readonly listeners: MemcachedListener[];
+  /** Whether the listen list is known (false when `-l` is a template or an unexpanded variable). */
+  readonly listenKnown: boolean;
+  readonly port: InstanceSetting<number>;
+  readonly udpPort: InstanceSetting<number>;
+  readonly maxConnections: InstanceSetting<number>;
+  readonly listenBacklog: InstanceSetting<number>;
+  readonly memoryLimitMb: InstanceSetting<number>;
+  readonly threads: InstanceSetting<number>;
+  readonly maxItemSizeBytes: InstanceSetting<number>;
+  /** The process's open-file limit (LimitNOFILE soft value, compose ulimits.nofile); null when not set. */
+  readonly nofileLimit: InstanceSetting<number | "infinity"> | null;
+  /** Containers: the network mode (`host`, `bridge`, …) and the published ports. */
+  readonly container?: { readonly networkMode: string | null; readonly published: PublishedPort[] };
+  /** Sockets seen for this instance in ss/netstat (launch-config instances on the same host and port). */
+  readonly observedListeners: MemcachedListener[];
+}
+
+/** somaxconn and what it rests on. */
+export interface HostKernel {
+  readonly hostId: string;
+  /** `uname -r`-like release, e.g. `4.18.0-80.el8.x86_64`. */
+  readonly kernelRelease: { readonly value: string; readonly location: SourceLocation } | null;
+  /**
+   * net.core.somaxconn in force: from `sysctl -a`, /proc/sys, sysctl.conf/sysctl.d, or the
+   * kernel's default for its version (`assumed` says which); value null when nothing decides it.
+   */
+  readonly somaxconn: { readonly value: number | null; readonly origin: SettingOrigin; readonly assumed?: string };
+  /** Online CPUs (for Swift's `workers = auto`). */
+  readonly cpuCount: { readonly value: number; readonly location: SourceLocation } | null;
+}
+
+export interface ObservedSocket {
+  readonly address: string | null;
+  readonly port: number;
+  readonly protocol: "tcp" | "udp";
+  readonly process: string | null;
+  readonly acceptBacklog: number | null;
+  readonly location: SourceLocation;
+}
+
+export interface ObservedConnection {
+  readonly localAddress: string | null;
+  readonly localPort: number;
+  readonly peerAddress: string | null;
+  readonly peerPort: number;
+  readonly process: string | null;
+  readonly location: SourceLocation;
+}
+
+export interface ObservedSockets {
+  readonly hostId: string;
+  readonly files: string[];
+  /** Every TCP/UDP listener of the capture. */
+  readonly listeners: ObservedSocket[];
+  /** ESTABLISHED TCP connections whose local or peer port is a memcached port. */
+  readonly memcachedConnections: ObservedConnection[];
+}
+
+/**
+ * Where one server entry of one client leads: the host it names (by address, loopback, or a
+ * hostname through etc/hosts and host names) and the memcached instances listening there.
+ */
+export interface CacheRoute {
+  readonly clientId: string;
+  readonly clientHostId: string;
+  readonly server: ServerEntry;
+  /** The host the entry names; null when no host of the inputs has that address or name. */
+  readonly hostId: string | null;
+  /** The address the client connects to (after name resolution), when known. */
+  readonly address: string | null;
+  readonly resolvedBy: "loopback" | "address" | "host-name" | "etc-hosts" | null;
+  readonly port: number;
+  /** Whether the model knows what listens on that host (a launch config or an ss/netstat capture). */
+  readonly hostKnown: boolean;
+  /**
+   * `listening`: an instance listens on that address and port; `loopback-only`: an instance on
+   * that port listens only on loopback and the entry is not a loopback address of the same host;
+   * `not-listening`: none does; `unknown`: the host or its listeners are unknown.
+   */
+  readonly status: "listening" | "loopback-only" | "not-listening" | "unknown";
+  /** Instances listening on that address and port (status listening), or on that host. */
+  readonly instanceIds: string[];
+}
+
+export interface KollaInventory {
+  readonly file: string;
+  /** The `memcached` group, as written, and its resolved hosts. */
+  readonly memcachedGroup: { readonly location: SourceLocation; readonly hosts: string[] } | null;
 }
 
 export function emptyDeployment(): Deployment {
-  return { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [], runtime: emptyRuntime() };
+  return { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [], hostKernels: [], observedSockets: [], cacheRoutes: [], kollaInventories: [], runtime: emptyRuntime() };
 }

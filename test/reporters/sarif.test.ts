@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { emptyDeployment } from "../../src/model/deployment.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { AnalysisResult, RuleDescriptor } from "../../src/engine/result.js";
 import type { Finding } from "../../src/engine/rule.js";
 import { FINGERPRINT_KEY, formatSarif } from "../../src/reporters/sarif.js";
+import { emptyDeployment } from "../../src/model/deployment.js";
 import { runMultitool, validateSarifSchema } from "../helpers/sarif-validation.js";
 
 const HELP_BASE = "https://github.com/stacklint/stacklint/blob/main/docs/rules";

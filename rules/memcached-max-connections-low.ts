@@ -1,0 +1,86 @@
+import { clientLabel, onHost } from "../src/engine/describe.js";
+import { defineRule, type RelatedLocation } from "../src/engine/rule.js";
+import { instanceLabel, kernelOf, routesTo, settingLocation } from "../src/engine/topology-describe.js";
+import type { CacheClient, Deployment } from "../src/model/deployment.js";
+
+/**
+ * Every Swift proxy worker keeps up to memcache_max_connections connections per server
+ * (swift/common/memcached.py MemcacheConnPool); oslo.cache's and keystonemiddleware's pools hold
+ * up to memcache_pool_maxsize per process. memcached refuses connections beyond -c
+ * (`ERROR Too many open connections`, REFERENCE-openstack §5.1).
+ */
+export default defineRule({
+  id: "SL202",
+  name: "memcached-max-connections-low",
+  level: "warning",
+  tags: ["reliability", "performance", "memcached", "topology"],
+  precision: "medium",
+  summary: "memcached's connection limit (-c) is below what its clients can open.",
+  description:
+    "Estimates the connections an instance must accept: for every Swift proxy that lists it, workers × memcache_max_connections (workers = auto counts the CPUs when known), plus memcache_pool_maxsize for every other client configuration that lists it, with 25 % headroom. Fires when -c is below that, or, when no demand can be estimated, below the floor (4096). The message shows the arithmetic.",
+  messages: {
+    belowDemand:
+      "{instance} accepts -c {limit} ({limitOrigin}) but its clients can open {demand} connections: {arithmetic}; with {headroom} % headroom it needs at least {required}. Raise -c to {required} or more.",
+    belowFloor:
+      "{instance} accepts -c {limit} ({limitOrigin}), below the floor of {floor} for an OpenStack cache{why}. Raise -c (Kolla uses 5000, OpenStack-Ansible 4096, TripleO 8192).",
+  },
+  check({ deployment, settings, report }) {
+    for (const instance of deployment.memcachedInstances) {
+      const limit = instance.maxConnections.value;
+      if (limit === null) continue;
+      const limitOrigin = instance.maxConnections.origin.kind === "file" ? "written" : `the ${instance.maxConnections.origin.product} default`;
+      const clients = [...new Map(routesTo(deployment, instance).map((r) => [r.clientId, deployment.cacheClients.find((c) => c.id === r.clientId)!])).values()];
+      const related: RelatedLocation[] = clients.slice(0, 6).map((c) => ({ location: c.servers[0]?.location ?? c.section.location, message: `${clientLabel(c)}${onHost(deployment, c.hostId)} lists this server` }));
+      const terms = clients.map((c) => demandOf(deployment, c));
+      const location = settingLocation(instance, instance.maxConnections);
+      const key = `${instance.id}:max-connections`;
+      if (clients.length > 0 && terms.every((t) => t.connections !== null)) {
+        const demand = terms.reduce((sum, t) => sum + t.connections!, 0);
+        const required = Math.ceil(demand * (1 + settings.connectionHeadroom));
+        if (limit >= required) continue;
+        report({
+          messageId: "belowDemand",
+          data: { instance: instanceLabel(deployment, instance), limit, limitOrigin, demand, arithmetic: terms.map((t) => t.text).join(" + "), headroom: Math.round(settings.connectionHeadroom * 100), required },
+          location,
+          related,
+          key,
+        });
+        continue;
+      }
+      if (limit >= settings.maxConnectionsFloor) continue;
+      const unknown = terms.filter((t) => t.connections === null).map((t) => t.text);
+      report({
+        messageId: "belowFloor",
+        data: {
+          instance: instanceLabel(deployment, instance),
+          limit,
+          limitOrigin,
+          floor: settings.maxConnectionsFloor,
+          why: clients.length === 0 ? " (no client configuration in the inputs lists it, so the demand cannot be estimated)" : ` (the demand cannot be estimated: ${unknown.join("; ")})`,
+        },
+        location,
+        related,
+        key,
+      });
+    }
+  },
+});
+
+function demandOf(deployment: Deployment, client: CacheClient): { connections: number | null; text: string } {
+  const label = `${clientLabel(client)}${onHost(deployment, client.hostId)}`;
+  if (client.kind === "swift-proxy") {
+    const perWorker = Number(client.settings.memcache_max_connections?.value ?? "2");
+    const workersText = client.settings.workers?.value ?? "auto";
+    let workers: number | null = /^\d+$/u.test(workersText) ? Math.max(1, Number(workersText)) : null;
+    let how = `${workersText} workers`;
+    if (workersText === "auto") {
+      const cpus = kernelOf(deployment, client.hostId)?.cpuCount?.value ?? null;
+      workers = cpus;
+      how = cpus === null ? "workers = auto with an unknown CPU count" : `${cpus} workers (auto = CPUs)`;
+    }
+    if (workers === null) return { connections: null, text: `${label}: ${how}` };
+    return { connections: workers * perWorker, text: `${label} ${how} × ${perWorker} memcache_max_connections = ${workers * perWorker}` };
+  }
+  const pool = Number(client.settings.memcache_pool_maxsize?.value ?? "10");
+  return { connections: pool, text: `${label} memcache_pool_maxsize ${pool}` };
+}

@@ -1,0 +1,392 @@
+import path from "node:path";
+import { isPublicAddress, parseIp } from "../engine/ip.js";
+import { isMemcachedService, type ComposeService } from "../parsers/compose.js";
+import { assignmentValue, envFileValues, type EnvFile } from "../parsers/env-file.js";
+import { groupHosts, type AnsibleInventory, type KollaGlobals, type LocatedScalar } from "../parsers/kolla.js";
+import type { ArgvItem, EffectiveValue, MemcachedArgs } from "../parsers/memcached-args.js";
+import { parseMemcachedArgs, parseMemcachedCommandLine, MEMCACHED_DEFAULTS} from "../parsers/memcached-args.js";
+import type { MemcachedConf } from "../parsers/memcached-conf.js";
+import type { ParsedTopologyFile } from "../parsers/topology-document.js";
+import {
+  environmentMap,
+  expandSystemdVariables,
+  mergeSystemdService,
+  orderDropIns,
+  substituteWordSpecifiers,
+  unitNameOf,
+  type EnvironmentValue,
+  type SystemdService,
+  type SystemdUnitFile,
+} from "../parsers/systemd-unit.js";
+import type { Diagnostic } from "./diagnostic.js";
+import type { InstanceSetting, MemcachedInstance, MemcachedListener, MemcachedSourceKind, PublishedPort, SettingOrigin } from "./deployment.js";
+import { isLoopbackHost } from "./server-list.js";
+import type { SourceLocation } from "./source.js";
+import { wholeFile } from "./source.js";
+
+/**
+ * memcached instances from every launch source, normalized to one shape that remembers where
+ * each value came from. Rules see only the result (ARCHITECTURE.md: "fires the same whether
+ * `-l 127.0.0.1` came from a systemd unit, /etc/memcached.conf, …").
+ */
+const MEMCACHED: SettingOrigin = { kind: "default", product: "memcached" };
+const KOLLA: SettingOrigin = { kind: "default", product: "Kolla-Ansible" };
+
+/** Kolla-Ansible's memcached role defaults (REFERENCE-openstack.md §3.1). */
+export const KOLLA_MEMCACHED_DEFAULTS = { memcached_port: "11211", memcached_connection_limit: "5000", memcached_max_memory: "256" } as const;
+
+export interface InstanceBuild {
+  readonly instances: MemcachedInstance[];
+  readonly diagnostics: Diagnostic[];
+  /** Kolla inventory hosts (name → api address), for the host list. */
+  readonly inventoryHosts: { readonly hostId: string; readonly name: string; readonly address: LocatedScalar | null; readonly inventoryFile: string }[];
+}
+
+export function scopeOf(address: string | null): MemcachedListener["scope"] {
+  if (address === null || address === "*" || address === "0.0.0.0" || address === "::" || address === "[::]") return "wildcard";
+  if (isLoopbackHost(address)) return "loopback";
+  const ip = parseIp(address.replace(/^\[|\]$/gu, ""));
+  if (!ip) return /[{}$<%]/u.test(address) ? "unknown" : "hostname";
+  return isPublicAddress(ip) ? "public" : "private";
+}
+
+function setting<T>(value: EffectiveValue<T>, defaultOrigin: SettingOrigin = MEMCACHED): InstanceSetting<T> {
+  if (value.source === "default" || !value.location) return { value: value.value, origin: defaultOrigin };
+  return { value: value.unknown ? null : value.value, origin: { kind: "file", location: value.location } };
+}
+
+interface InstanceSeed {
+  readonly hostId: string;
+  readonly source: MemcachedSourceKind;
+  readonly name: string;
+  readonly origin: SourceLocation;
+  readonly files: string[];
+  readonly args: MemcachedArgs;
+  readonly nofile?: InstanceSetting<number | "infinity"> | null;
+  readonly container?: { readonly networkMode: string | null; readonly published: PublishedPort[] };
+  /** Values a deployment tool sets when the command line leaves them out (Kolla). */
+  readonly toolDefaults?: Partial<Record<"maxConnections" | "memoryLimitMb" | "tcpPort", { value: number; origin: SettingOrigin }>>;
+}
+
+export function instanceFromArgs(seed: InstanceSeed): MemcachedInstance {
+  const e = seed.args.effective;
+  const port = setting(e.tcpPort);
+  const tcpPort = port.value ?? null;
+  const listenValues = e.listen.value ?? [];
+  const tcpOff = tcpPort === 0 || e.unixSocket.value !== null;
+  const listeners: MemcachedListener[] = tcpOff
+    ? []
+    : listenValues.map((a) => ({
+        address: a.family === "wildcard" ? null : a.host,
+        port: a.port ?? tcpPort ?? MEMCACHED_DEFAULTS.tcpPort,
+        scope: a.family === "unknown" ? "unknown" : scopeOf(a.family === "wildcard" ? null : a.host),
+        location: a.location,
+      }));
+  const tool = seed.toolDefaults ?? {};
+  const pick = (value: EffectiveValue<number>, key: keyof NonNullable<InstanceSeed["toolDefaults"]>): InstanceSetting<number> =>
+    value.source === "default" && tool[key] ? { value: tool[key]!.value, origin: tool[key]!.origin } : setting(value);
+  return {
+    id: `${seed.source}@${seed.origin.file}#${seed.name}`,
+    hostId: seed.hostId,
+    source: seed.source,
+    name: seed.name,
+    origin: seed.origin,
+    files: [...new Set(seed.files)],
+    listeners,
+    listenKnown: !e.listen.unknown && listeners.every((l) => l.scope !== "unknown") && seed.args.unresolved.length === 0,
+    port: pick(e.tcpPort, "tcpPort"),
+    udpPort: setting(e.udpPort),
+    maxConnections: pick(e.maxConnections, "maxConnections"),
+    listenBacklog: setting(e.listenBacklog),
+    memoryLimitMb: pick(e.memoryLimitMb, "memoryLimitMb"),
+    threads: setting(e.threads),
+    maxItemSizeBytes: setting(e.maxItemSizeBytes),
+    nofileLimit: seed.nofile ?? null,
+    ...(seed.container ? { container: seed.container } : {}),
+    observedListeners: [],
+  };
+}
+
+/** Builds every launch-configured instance of the deployment. */
+export function buildLaunchInstances(files: readonly ParsedTopologyFile[]): InstanceBuild {
+  const instances: MemcachedInstance[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const inventoryHosts: InstanceBuild["inventoryHosts"][number][] = [];
+  const hostIds = [...new Set(files.map((f) => f.hostId))].sort();
+  for (const hostId of hostIds) {
+    const onHost = files.filter((f) => f.hostId === hostId);
+    const envFiles = new Map<string, EnvFile>();
+    const confs = new Map<string, MemcachedConf>();
+    const units: SystemdUnitFile[] = [];
+    for (const f of onHost) {
+      if (f.document.kind === "memcached-env") envFiles.set(f.file, f.document.env);
+      if (f.document.kind === "memcached-conf") confs.set(f.file, f.document.conf);
+      if (f.document.kind === "systemd-unit") units.push(f.document.unit);
+    }
+    const consumedEnv = new Set<string>();
+    const consumedConf = new Set<string>();
+    /** LimitNOFILE of wrapper units and limit-only drop-ins, by unit prefix. */
+    const wrapperLimits = new Map<string, { service: SystemdService; files: string[] }>();
+
+    for (const group of groupUnits(units)) {
+      const service = mergeSystemdService(group.units);
+      diagnostics.push(...service.diagnostics);
+      const files = group.units.map((u) => u.file);
+      const exec = service.execStart[0];
+      const program = exec?.path?.text ?? "";
+      const programName = program.slice(program.lastIndexOf("/") + 1);
+      if (!exec || !programName.startsWith("memcached")) {
+        // Debian's unit runs systemd-memcached-wrapper /etc/memcached.conf; a limits-only drop-in
+        // has no ExecStart: both give their limits to the instance the conf file describes.
+        wrapperLimits.set(group.prefix, { service, files });
+        continue;
+      }
+      if (group.template) continue; // memcached@.service without an instance: nothing runs
+      const specifiers = { i: group.instance ?? "", I: group.instance ?? "", n: group.name, p: group.prefix };
+      const environment = new Map<string, EnvironmentValue>(environmentMap(service.environment));
+      for (const ref of service.environmentFiles) {
+        const wanted = ref.path.replace(/%i|%I/gu, group.instance ?? "").replace(/^\/+/u, "");
+        for (const [file, env] of envFiles) {
+          if (!file.endsWith(wanted)) continue;
+          consumedEnv.add(file);
+          files.push(file);
+          // systemd.exec(5): settings from EnvironmentFile= override Environment=.
+          for (const [name, a] of envFileValues(env)) environment.set(name, assignmentValue(a));
+        }
+      }
+      const words = substituteWordSpecifiers(exec.args, specifiers);
+      const expanded = expandSystemdVariables(words, environment);
+      diagnostics.push(...expanded.diagnostics.filter((d) => d.severity !== "note" || d.code !== "systemd-unset-variable"));
+      const args = parseMemcachedArgs(expanded.words);
+      diagnostics.push(...args.diagnostics);
+      instances.push(
+        instanceFromArgs({ hostId, source: "systemd", name: group.name, origin: exec.entry.valueLocation, files, args, nofile: nofileOf(service) }),
+      );
+    }
+
+    for (const [file, conf] of confs) {
+      const limits = wrapperLimits.get(conf.file.includes("memcached_") ? `memcached@${path.posix.basename(file, ".conf").slice("memcached_".length)}` : "memcached") ?? wrapperLimits.get("memcached");
+      consumedConf.add(file);
+      const args = parseMemcachedArgs(conf.args);
+      diagnostics.push(...args.diagnostics);
+      instances.push(
+        instanceFromArgs({
+          hostId,
+          source: "memcached.conf",
+          name: path.posix.basename(file, ".conf"),
+          origin: conf.args[0]?.location ?? wholeFile(file),
+          files: [file, ...(limits?.files ?? [])],
+          args,
+          nofile: limits ? nofileOf(limits.service) : null,
+        }),
+      );
+    }
+
+    for (const [file, env] of envFiles) {
+      if (consumedEnv.has(file)) continue;
+      const argv = sysconfigArgv(env);
+      if (!argv) continue;
+      const args = parseMemcachedArgs(argv.words);
+      diagnostics.push(...args.diagnostics);
+      const limits = wrapperLimits.get("memcached");
+      instances.push(
+        instanceFromArgs({ hostId, source: "sysconfig", name: path.posix.basename(file), origin: argv.origin, files: [file, ...(limits?.files ?? [])], args, nofile: limits ? nofileOf(limits.service) : null }),
+      );
+    }
+
+    for (const f of onHost) {
+      if (f.document.kind === "compose") {
+        for (const service of f.document.compose.services) {
+          if (!isMemcachedService(service)) continue;
+          const built = composeInstance(hostId, f.file, service);
+          diagnostics.push(...built.diagnostics);
+          instances.push(built.instance);
+        }
+      }
+      if (f.document.kind === "kolla-config-json" && f.document.command) {
+        const words = stripProgram(f.document.command.words);
+        const args = parseMemcachedArgs(words);
+        diagnostics.push(...args.diagnostics);
+        instances.push(instanceFromArgs({ hostId, source: "kolla", name: "memcached", origin: f.document.command.location, files: [f.file], args }));
+      }
+    }
+
+    // A Kolla config repo: the inventory's memcached group, rendered as Kolla's role would.
+    const globals = onHost.find((f) => f.document.kind === "kolla-globals");
+    for (const f of onHost) {
+      if (f.document.kind !== "ansible-inventory") continue;
+      const built = kollaInstances(hostId, f.file, f.document.inventory, globals?.document.kind === "kolla-globals" ? globals.document.globals : null);
+      instances.push(...built.instances);
+      inventoryHosts.push(...built.hosts);
+    }
+  }
+  return { instances, diagnostics, inventoryHosts };
+}
+
+interface UnitGroup {
+  readonly name: string;
+  readonly prefix: string;
+  readonly instance: string | null;
+  readonly template: boolean;
+  readonly units: SystemdUnitFile[];
+}
+
+/**
+ * Groups unit files and drop-ins by unit name in systemd's load order: the unit file (the /etc
+ * copy shadows /usr/lib), then its drop-ins by file name. An instance `memcached@11211` also
+ * reads the template `memcached@.service` and the template's drop-ins.
+ */
+function groupUnits(units: readonly SystemdUnitFile[]): UnitGroup[] {
+  const byName = new Map<string, SystemdUnitFile[]>();
+  for (const unit of units) {
+    const name = unitNameOf(unit.file);
+    if (!name) continue;
+    const list = byName.get(name.name) ?? [];
+    list.push(unit);
+    byName.set(name.name, list);
+  }
+  const groups: UnitGroup[] = [];
+  for (const [name, list] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const unitName = unitNameOf(list[0]!.file)!;
+    const templateName = unitName.instance ? `${unitName.prefix}@.service` : null;
+    const all = [...list, ...(templateName && templateName !== name ? (byName.get(templateName) ?? []) : [])];
+    const mains = all.filter((u) => !/\.d\/[^/]+\.conf$/u.test(u.file));
+    const main = mains.sort((a, b) => rank(a.file) - rank(b.file))[0];
+    const dropIns = orderDropIns(all.filter((u) => /\.d\/[^/]+\.conf$/u.test(u.file)).map((u) => u.file)).ordered.map((file) => all.find((u) => u.file === file)!);
+    groups.push({ name, prefix: unitName.instance !== null ? `${unitName.prefix}@${unitName.instance}` : unitName.prefix, instance: unitName.instance, template: unitName.template, units: [...(main ? [main] : []), ...dropIns] });
+  }
+  return groups;
+}
+
+function rank(file: string): number {
+  return file.includes("etc/systemd/") ? 0 : file.includes("run/systemd/") ? 1 : 2;
+}
+
+function nofileOf(service: SystemdService): InstanceSetting<number | "infinity"> | null {
+  const limit = service.limitNoFile;
+  if (!limit) return null;
+  return { value: limit.opaque ? null : limit.soft, origin: { kind: "file", location: limit.location } };
+}
+
+/**
+ * RHEL/upstream `/etc/sysconfig/memcached` as the packaged unit uses it
+ * (`ExecStart=/usr/bin/memcached -p ${PORT} -u ${USER} -m ${CACHESIZE} -c ${MAXCONN} $OPTIONS`,
+ * memcached:scripts/memcached.service), or SUSE's `MEMCACHED_PARAMS`.
+ */
+function sysconfigArgv(env: EnvFile): { words: ArgvItem[]; origin: SourceLocation } | null {
+  const values = envFileValues(env);
+  const words: ArgvItem[] = [];
+  let origin: SourceLocation | null = null;
+  for (const [variable, option] of [["PORT", "-p"], ["USER", "-u"], ["CACHESIZE", "-m"], ["MAXCONN", "-c"]] as const) {
+    const a = values.get(variable);
+    if (!a) continue;
+    origin ??= a.nameLocation;
+    words.push({ text: option, location: a.nameLocation }, { ...assignmentValue(a), ...(a.opaque ? { opaque: true } : {}) });
+  }
+  for (const variable of ["OPTIONS", "MEMCACHED_PARAMS"]) {
+    const a = values.get(variable);
+    if (!a) continue;
+    origin ??= a.nameLocation;
+    const expanded = expandSystemdVariables([{ text: `$${variable}`, location: a.nameLocation }], new Map([[variable, assignmentValue(a)]]));
+    words.push(...expanded.words);
+  }
+  return origin ? { words, origin } : null;
+}
+
+function stripProgram(words: readonly ArgvItem[]): ArgvItem[] {
+  let k = 0;
+  if (words[k]?.text === "exec") k++;
+  if (words[k] && !words[k]!.text.startsWith("-")) k++;
+  return words.slice(k);
+}
+
+function composeInstance(hostId: string, file: string, service: ComposeService): { instance: MemcachedInstance; diagnostics: Diagnostic[] } {
+  const words = service.command?.words ?? [];
+  let args: MemcachedArgs;
+  if (/(^|\/)(ba)?sh$/u.test(words[0]?.text ?? "") && /^-\w*c$/u.test(words[1]?.text ?? "") && words[2]) {
+    // `sh -c "… exec memcached …"`: the memcached command inside the script.
+    const script = words[2];
+    const parsed = parseMemcachedCommandLine(file, script.text, {
+      shellOperators: true,
+      positionOf: (offset) => ({ line: script.location.line, column: script.location.column + 1 + offset }),
+    });
+    args = parsed;
+  } else {
+    // The official image's entrypoint runs `memcached "$@"` when the first argument is an option.
+    args = parseMemcachedArgs(words.length > 0 && /(^|\/)memcached$/u.test(words[0]!.text) ? words.slice(1) : words.filter((w, i) => i > 0 || w.text.startsWith("-")));
+  }
+  const networkMode = service.networkMode?.value ?? null;
+  const instance = instanceFromArgs({
+    hostId,
+    source: "compose",
+    name: service.name,
+    origin: service.location,
+    files: [file],
+    args,
+    nofile: service.nofile ? { value: service.nofile.value, origin: { kind: "file", location: service.nofile.location } } : null,
+    container: {
+      networkMode,
+      published: service.ports
+        .filter((p) => p.hostPort !== null || p.hostAddress !== null || true)
+        .map((p) => ({ hostAddress: p.hostAddress, hostPort: p.hostPort ?? p.containerPort, containerPort: p.containerPort, protocol: p.protocol, location: p.location })),
+    },
+  });
+  return { instance, diagnostics: args.diagnostics };
+}
+
+/**
+ * Kolla-Ansible renders `/usr/bin/memcached -v -l {{ api_interface_address }} -p {{ memcached_port }}
+ * -c {{ memcached_connection_limit }} -U 0 -m {{ memcached_max_memory }}` for every host of the
+ * `memcached` group (ansible/roles/memcached/templates/memcached.json.j2).
+ */
+function kollaInstances(repoHostId: string, inventoryFile: string, inventory: AnsibleInventory, globals: KollaGlobals | null): { instances: MemcachedInstance[]; hosts: InstanceBuild["inventoryHosts"][number][] } {
+  const instances: MemcachedInstance[] = [];
+  const hosts: InstanceBuild["inventoryHosts"][number][] = [];
+  for (const host of inventory.hosts.values()) {
+    const address = host.variables.get("api_interface_address") ?? host.variables.get("ansible_host") ?? null;
+    hosts.push({ hostId: kollaHostId(repoHostId, host.name), name: host.name, address, inventoryFile });
+  }
+  if (globals?.variables.get("enable_memcached")?.value.toLowerCase() === "false" || globals?.variables.get("enable_memcached")?.value.toLowerCase() === "no") return { instances, hosts };
+  const variable = (name: keyof typeof KOLLA_MEMCACHED_DEFAULTS): { value: number; origin: SettingOrigin } => {
+    const written = globals?.variables.get(name);
+    if (written && /^\d+$/u.test(written.value)) return { value: Number(written.value), origin: { kind: "file", location: written.location } };
+    return { value: Number(KOLLA_MEMCACHED_DEFAULTS[name]), origin: KOLLA };
+  };
+  const port = variable("memcached_port");
+  const limit = variable("memcached_connection_limit");
+  const memory = variable("memcached_max_memory");
+  for (const name of groupHosts(inventory, "memcached")) {
+    const host = inventory.hosts.get(name);
+    if (!host) continue;
+    const address = host.variables.get("api_interface_address") ?? host.variables.get("ansible_host") ?? null;
+    const listenWord: ArgvItem = address ? { text: address.value, location: address.location } : { text: "{{ api_interface_address }}", location: host.location, opaque: true };
+    const words: ArgvItem[] = [
+      { text: "-v", location: host.location },
+      { text: "-l", location: listenWord.location },
+      listenWord,
+      { text: "-p", location: host.location },
+      { text: String(port.value), location: port.origin.kind === "file" ? port.origin.location : host.location },
+      { text: "-c", location: host.location },
+      { text: String(limit.value), location: limit.origin.kind === "file" ? limit.origin.location : host.location },
+      { text: "-U", location: host.location },
+      { text: "0", location: host.location },
+      { text: "-m", location: host.location },
+      { text: String(memory.value), location: memory.origin.kind === "file" ? memory.origin.location : host.location },
+    ];
+    const args = parseMemcachedArgs(words);
+    const instance = instanceFromArgs({ hostId: kollaHostId(repoHostId, name), source: "kolla", name: `memcached on ${name}`, origin: host.location, files: [inventoryFile, ...(globals ? [globals.file] : [])], args });
+    // Values Kolla's template writes come from Kolla's defaults or globals.yml, not from a line of the inventory.
+    instances.push({
+      ...instance,
+      port: { value: port.value, origin: port.origin },
+      maxConnections: { value: limit.value, origin: limit.origin },
+      memoryLimitMb: { value: memory.value, origin: memory.origin },
+      udpPort: { value: 0, origin: KOLLA },
+    });
+  }
+  return { instances, hosts };
+}
+
+export function kollaHostId(repoHostId: string, name: string): string {
+  return `${repoHostId}#${name}`;
+}
