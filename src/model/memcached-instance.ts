@@ -374,10 +374,11 @@ function kollaInstances(repoHostId: string, inventoryFile: string, inventory: An
       { text: String(memory.value), location: memory.origin.kind === "file" ? memory.origin.location : host.location },
     ];
     const args = parseMemcachedArgs(words);
-    const instance = instanceFromArgs({ hostId: kollaHostId(repoHostId, name), source: "kolla", name: `memcached on ${name}`, origin: host.location, files: [inventoryFile, ...(globals ? [globals.file] : [])], args });
+    const instance = instanceFromArgs({ hostId: kollaHostId(repoHostId, name), source: "kolla", name: "memcached", origin: host.location, files: [inventoryFile, ...(globals ? [globals.file] : [])], args });
     // Values Kolla's template writes come from Kolla's defaults or globals.yml, not from a line of the inventory.
     instances.push({
       ...instance,
+      id: `kolla@${inventoryFile}#${name}`,
       port: { value: port.value, origin: port.origin },
       maxConnections: { value: limit.value, origin: limit.origin },
       memoryLimitMb: { value: memory.value, origin: memory.origin },

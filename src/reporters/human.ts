@@ -3,6 +3,8 @@ import { snippetKey } from "../engine/result.js";
 import type { Finding, Level } from "../engine/rule.js";
 import { hostName, serverList } from "../engine/describe.js";
 import type { SourceLocation } from "../model/source.js";
+import type { CacheRoute, MemcachedInstance } from "../model/deployment.js";
+import { effectiveListeners, kernelOf, listenerText } from "../engine/topology-describe.js";
 
 export interface HumanOptions {
   /** ANSI colour; the CLI turns it on only when stdout is a TTY (and NO_COLOR is unset). */
@@ -65,6 +67,7 @@ export function formatHuman(result: AnalysisResult, options: HumanOptions = {}):
     out.push("");
   }
 
+  out.push(...topologySection(result, paint));
   out.push(summaryLine(result, paint));
   return `${out.join("\n")}\n`;
 }
@@ -142,4 +145,52 @@ function summaryLine(result: AnalysisResult, paint: (s: Paint, t: string) => str
   if (total === 0) return `${paint("green", "✔ no problems")} (${scope})`;
   const mark = c.error > 0 ? paint("red", "✖") : paint("yellow", "⚠");
   return `${mark} ${total} problem${total === 1 ? "" : "s"} (${c.error} error${c.error === 1 ? "" : "s"}, ${c.warning} warning${c.warning === 1 ? "" : "s"}, ${c.note} note${c.note === 1 ? "" : "s"}) in ${files} file${files === 1 ? "" : "s"}; ${scope}`;
+}
+
+/**
+ * Each cache client → its servers → the host, whether a listener is known there, on which
+ * address, with which limits. Only when the inputs say where memcached runs.
+ */
+function topologySection(result: AnalysisResult, paint: (s: Paint, t: string) => string): string[] {
+  const deployment = result.deployment;
+  if (deployment.memcachedInstances.length === 0) return [];
+  const out = [paint("bold", "Topology (cache client → server → memcached)")];
+  const limits = (instance: MemcachedInstance): string => {
+    const somaxconn = kernelOf(deployment, instance.hostId)?.somaxconn.value;
+    const parts = [
+      `-c ${instance.maxConnections.value ?? "?"}`,
+      `-b ${instance.listenBacklog.value ?? "?"}${somaxconn != null ? ` (somaxconn ${somaxconn})` : ""}`,
+      `-m ${instance.memoryLimitMb.value ?? "?"}`,
+      ...(instance.nofileLimit?.value != null ? [`nofile ${instance.nofileLimit.value}`] : []),
+      ...(instance.udpPort.value ? [`UDP ${instance.udpPort.value}`] : []),
+    ];
+    return parts.join(" ");
+  };
+  const shown = new Set<string>();
+  for (const client of deployment.cacheClients) {
+    const routes = deployment.cacheRoutes.filter((r) => r.clientId === client.id);
+    if (routes.length === 0) continue;
+    const host = deployment.hosts.length > 1 ? `${hostName(deployment, client.hostId)}  ` : "";
+    out.push(`  ${host}${client.kind} ${client.service} [${client.section.value}]`);
+    for (const route of routes) {
+      const target = route.hostId ? hostName(deployment, route.hostId) : "unknown host";
+      const instances = deployment.memcachedInstances.filter((i) => route.instanceIds.includes(i.id));
+      for (const i of instances) shown.add(i.id);
+      const where = instances.map((i) => `${effectiveListeners(i).map(listenerText).join(",") || "no TCP listener"} [${limits(i)}]`).join("; ");
+      const verdict: Record<CacheRoute["status"], string> = {
+        listening: paint("green", `listening on ${where}`),
+        "loopback-only": paint("red", `only loopback: ${where}`),
+        "not-listening": paint("red", route.hostKnown && instances.length > 0 ? `not listening; memcached there: ${where}` : "no memcached listener known there"),
+        unknown: paint("dim", route.hostId ? "what listens there is unknown" : "no host of the inputs has this address"),
+      };
+      out.push(`    → ${route.server.raw}  ${target}  ${verdict[route.status]}`);
+    }
+  }
+  const unused = deployment.memcachedInstances.filter((i) => !shown.has(i.id));
+  if (unused.length > 0) {
+    out.push(`  ${paint("dim", "memcached no client of the inputs uses:")}`);
+    for (const i of unused) out.push(`    ${hostName(deployment, i.hostId)}  ${i.source} ${i.name}  ${effectiveListeners(i).map(listenerText).join(",") || "no TCP listener"} [${limits(i)}]`);
+  }
+  out.push("");
+  return out;
 }
