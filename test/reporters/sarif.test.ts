@@ -162,17 +162,17 @@ describe("formatSarif: validity", () => {
     expect(validateSarifSchema(log)).toEqual([]);
   });
 
-  it("passes the multitool's SARIF and GitHub rules with no error and no warning", () => {
-    const report = runMultitool(writeSarif("realistic.sarif", text));
+  it("passes the multitool's SARIF and GitHub rules with no error and no warning", async () => {
+    const report = await runMultitool(writeSarif("realistic.sarif", text));
     expect(report.output.split("\n").filter((line) => / (error|warning) /u.test(line))).toEqual([]);
     expect(report.errors).toBe(0);
     expect(report.warnings).toBe(0);
   });
 
-  it("stays valid with no findings and no diagnostics", () => {
+  it("stays valid with no findings and no diagnostics", async () => {
     const empty = formatSarif(analysisResult({ findings: [], diagnostics: [] }));
     expect(validateSarifSchema(JSON.parse(empty))).toEqual([]);
-    const report = runMultitool(writeSarif("empty.sarif", empty));
+    const report = await runMultitool(writeSarif("empty.sarif", empty));
     expect([report.errors, report.warnings]).toEqual([0, 0]);
   });
 });
@@ -370,35 +370,34 @@ describe("negative controls: the validators catch broken SARIF", () => {
     expect(validateSarifSchema(broken).join("\n")).toContain("/runs/0/results/0/level: must be equal to one of the allowed values");
   });
 
-  it("multitool: a result without a message is an error", () => {
+  it("multitool: a result without a message is an error", async () => {
     const broken = JSON.parse(text) as { runs: { results: Record<string, unknown>[] }[] };
     delete broken.runs[0]!.results[1]!["message"];
-    const report = runMultitool(writeSarif("no-message.sarif", JSON.stringify(broken, null, 2)));
+    const report = await runMultitool(writeSarif("no-message.sarif", JSON.stringify(broken, null, 2)));
     expect(report.errors).toBeGreaterThan(0);
     expect(report.output).toMatch(/error JSON1002: runs\[0\]\.results\[1\]: The required property 'message' is missing/u);
   });
 
-  it("multitool: a rule without help and an unencoded URI are errors", () => {
+  it("multitool: a rule without help and an unencoded URI are errors", async () => {
     const broken = JSON.parse(text) as Log;
     delete broken.runs[0]!.tool.driver.rules![0]!.help;
     broken.runs[0]!.results![2]!.locations![0]!.physicalLocation!.artifactLocation!.uri = ODD_FILE;
-    const report = runMultitool(writeSarif("no-help.sarif", JSON.stringify(broken, null, 2)));
+    const report = await runMultitool(writeSarif("no-help.sarif", JSON.stringify(broken, null, 2)));
     expect(report.errors).toBe(2);
     expect(report.output).toMatch(/error GH2012: runs\[0\]\.tool\.driver\.rules\[0\]: .*'help'/u);
     expect(report.output).toMatch(/error SARIF1002: runs\[0\]\.results\[2\]\.locations\[0\]/u);
   });
 
-  it("multitool: a log it silently skips (level bogus) makes the helper throw, not pass", () => {
+  it("multitool: a log it silently skips (level bogus) makes the helper throw, not pass", async () => {
     const broken = JSON.parse(text) as { runs: { results: Record<string, unknown>[] }[] };
     broken.runs[0]!.results[0]!["level"] = "bogus";
-    expect(() => runMultitool(writeSarif("bogus-level.sarif", JSON.stringify(broken, null, 2)))).toThrow(/reported nothing at all/u);
+    await expect(runMultitool(writeSarif("bogus-level.sarif", JSON.stringify(broken, null, 2)))).rejects.toThrow(/reported nothing at all/u);
   });
 
-  it("multitool: refuses to report on a file it could not scan", () => {
-    expect(() => runMultitool(path.join(workDir, "missing.sarif"))).toThrow(/no such file/u);
+  it("multitool: refuses to report on a file it could not scan", async () => {
+    await expect(runMultitool(path.join(workDir, "missing.sarif"))).rejects.toThrow(/no such file/u);
     const emptyDir = mkdtempSync(path.join(workDir, "empty-"));
-    expect(() => runMultitool(emptyDir)).toThrow(/sarif-multitool exited with|did not scan/u);
-    expect(() => runMultitool(writeSarif("not.json", "{ not json"))).not.toThrow();
-    expect(runMultitool(path.join(workDir, "not.json")).errors).toBeGreaterThan(0);
+    await expect(runMultitool(emptyDir)).rejects.toThrow(/sarif-multitool exited with|did not scan/u);
+    expect((await runMultitool(writeSarif("not.json", "{ not json"))).errors).toBeGreaterThan(0);
   });
 });
