@@ -1,0 +1,414 @@
+/**
+ * A seeded random generator of INPUT-path firewall rulesets, in iptables-save and in nft syntax,
+ * for the kernel differential test (test/system/firewall-kernel.test.ts): every ruleset loads
+ * into a real kernel (jumps form a DAG, `iif` names only devices that exist in the lab) and uses
+ * only what stacklint's evaluator models, so the kernel and stacklint must agree on every packet.
+ *
+ * The lab the rulesets are written for (see test/system/drivers/netns-lab.ts): the server's
+ * interface is `vsrv0` with 10.200.1.1/24 and 10.200.2.1/24, clients connect from the
+ * addresses in LAB_SOURCES to the ports in LAB_PORTS (each has a listener).
+ */
+
+export const LAB_SERVER_IF = "vsrv0";
+export const LAB_DESTINATIONS = ["10.200.1.1", "10.200.2.1"] as const;
+export const LAB_SOURCES = ["10.200.1.2", "10.200.1.77", "10.200.2.2", "10.200.2.200"] as const;
+/** Ports the generator's rules are about; the listener also serves the fixtures' ports. */
+export const GEN_PORTS = [22, 80, 11211, 11212, 20005] as const;
+
+export type GenSyntax = "iptables" | "nft";
+
+export interface GeneratedRuleset {
+  readonly syntax: GenSyntax;
+  readonly seed: number;
+  readonly text: string;
+}
+
+/** mulberry32: small, fast, and the same sequence on every platform. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Rand {
+  private readonly next: () => number;
+  constructor(seed: number) {
+    this.next = prng(seed);
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+  /** 1..max distinct items, in the order given. */
+  some<T>(items: readonly T[], max: number): T[] {
+    const n = this.int(1, Math.min(max, items.length));
+    const chosen = new Set<T>();
+    while (chosen.size < n) chosen.add(this.pick(items));
+    return items.filter((i) => chosen.has(i));
+  }
+}
+
+// Values that split the lab's packets in different ways.
+const ADDRESSES = [
+  "10.200.1.0/24",
+  "10.200.2.0/24",
+  "10.200.0.0/16",
+  "10.200.1.2",
+  "10.200.2.200",
+  "10.200.1.64/26",
+  "10.200.2.128/25",
+  "192.0.2.0/24",
+  "10.0.0.0/8",
+] as const;
+const ADDRESS_RANGES = ["10.200.1.2-10.200.1.80", "10.200.2.100-10.200.2.250", "10.200.1.70-10.200.2.10"] as const;
+const DEST_ADDRESSES = ["10.200.1.1", "10.200.2.1", "10.200.1.0/24", "10.200.2.0/24", "10.200.0.0/16"] as const;
+type Port = number | readonly [number, number];
+const PORTS: readonly Port[] = [22, 80, 443, 11211, 11212, 20005, [11211, 11212], [20000, 20010], [1, 1024], [11000, 12000], [11212, 20005]];
+const CT_STATES = ["new", "established", "related", "invalid", "untracked"] as const;
+const INTERFACES = [
+  { name: LAB_SERVER_IF, wildcard: false },
+  { name: "vsrv", wildcard: true },
+  { name: "eth0", wildcard: false },
+  { name: "lo", wildcard: false },
+  { name: "v", wildcard: true },
+  { name: "vsrv1", wildcard: false },
+] as const;
+
+type GenMatch =
+  | { kind: "saddr" | "daddr"; negate: boolean; values: string[] }
+  | { kind: "proto"; negate: boolean; protos: ("tcp" | "udp")[] }
+  | { kind: "dport"; negate: boolean; ports: Port[]; viaTh: boolean }
+  | { kind: "iif"; negate: boolean; name: string; wildcard: boolean; exact: boolean }
+  | { kind: "ct"; negate: boolean; states: string[]; legacyState: boolean }
+  | { kind: "syn" };
+
+type GenVerdict =
+  | { kind: "accept" | "drop" | "return" | "log" | "none" }
+  | { kind: "reject"; with: "default" | "tcp-reset" | "host-prohibited" | "admin-prohibited" | "port-unreachable" }
+  | { kind: "jump" | "goto"; chain: string };
+
+interface GenRule {
+  matches: GenMatch[];
+  verdict: GenVerdict;
+  comment?: string;
+  counter: boolean;
+}
+
+interface GenChain {
+  name: string;
+  rules: GenRule[];
+}
+
+function genMatches(r: Rand, syntax: GenSyntax): GenMatch[] {
+  const matches: GenMatch[] = [];
+  const n = r.int(0, 3);
+  const kinds = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const kind = r.pick(["saddr", "saddr", "daddr", "proto", "dport", "dport", "dport", "iif", "ct", "syn"] as const);
+    if (kinds.has(kind)) continue;
+    kinds.add(kind);
+    switch (kind) {
+      case "saddr":
+      case "daddr": {
+        const pool = kind === "saddr" ? [...ADDRESSES, ...ADDRESS_RANGES] : [...DEST_ADDRESSES];
+        // iptables: one address or prefix per rule (`-s a,b` is expanded into several rules by iptables).
+        const values = syntax === "nft" && r.chance(0.35) ? r.some(pool, 3) : [r.pick(pool)];
+        matches.push({ kind, negate: r.chance(0.3), values });
+        break;
+      }
+      case "proto":
+        matches.push({ kind, negate: r.chance(0.25), protos: syntax === "nft" && r.chance(0.3) ? ["tcp", "udp"] : [r.chance(0.8) ? "tcp" : "udp"] });
+        break;
+      case "dport": {
+        const ports = r.chance(0.4) ? r.some(PORTS, 4) : [r.pick(PORTS)];
+        matches.push({ kind, negate: r.chance(0.25), ports, viaTh: syntax === "nft" && r.chance(0.25) });
+        break;
+      }
+      case "iif": {
+        const iface = r.pick(INTERFACES);
+        // nft `iif` resolves the name to an index at load time: only devices of the lab.
+        const exact = syntax === "nft" && !iface.wildcard && (iface.name === LAB_SERVER_IF || iface.name === "lo") && r.chance(0.4);
+        matches.push({ kind, negate: r.chance(0.3), name: iface.name, wildcard: iface.wildcard, exact });
+        break;
+      }
+      case "ct":
+        matches.push({ kind, negate: r.chance(0.2), states: r.some(CT_STATES, 2), legacyState: r.chance(0.4) });
+        break;
+      case "syn":
+        matches.push({ kind });
+        break;
+    }
+  }
+  return matches;
+}
+
+function genVerdict(r: Rand, laterChains: readonly string[], isBase: boolean): GenVerdict {
+  const roll = r.int(0, 99);
+  if (roll < 22) return { kind: "accept" };
+  if (roll < 38) return { kind: "drop" };
+  if (roll < 52) return { kind: "reject", with: r.pick(["default", "tcp-reset", "host-prohibited", "admin-prohibited", "port-unreachable"] as const) };
+  if (roll < 62 && !isBase) return { kind: "return" };
+  if (roll < 70) return { kind: r.chance(0.5) ? "log" : "none" };
+  if (laterChains.length > 0) return { kind: roll < 88 ? "jump" : "goto", chain: r.pick(laterChains) };
+  return { kind: "accept" };
+}
+
+function genChains(r: Rand, syntax: GenSyntax, baseName: string, prefix: string): GenChain[] {
+  const userCount = r.int(0, 3);
+  const names = [baseName, ...Array.from({ length: userCount }, (_, i) => `${prefix}${i + 1}`)];
+  return names.map((name, index) => {
+    const later = names.slice(index + 1);
+    const rules: GenRule[] = [];
+    for (let k = r.int(index === 0 ? 1 : 0, 6); k > 0; k--) {
+      rules.push({
+        matches: genMatches(r, syntax),
+        verdict: genVerdict(r, later, index === 0),
+        ...(r.chance(0.2) ? { comment: r.pick(["memcached clients", "ssh from admins", 'say "hi"', "swift proxy -> cache", "x"]) } : {}),
+        counter: r.chance(0.3),
+      });
+    }
+    return { name, rules };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// iptables-save
+
+function iptPort(p: Port): string {
+  return typeof p === "number" ? String(p) : `${p[0]}:${p[1]}`;
+}
+
+function iptQuote(text: string): string {
+  return `"${text.replace(/"/gu, '\\"')}"`;
+}
+
+function iptMatches(r: Rand, rule: GenRule): string[] {
+  const parts: string[] = [];
+  const proto = rule.matches.find((m) => m.kind === "proto");
+  const needsTcp = rule.matches.some((m) => m.kind === "dport" || m.kind === "syn");
+  if (proto && proto.kind === "proto") {
+    parts.push(`${proto.negate ? "! " : ""}-p ${proto.protos[0]}`);
+  } else if (needsTcp) {
+    parts.push("-p tcp");
+  }
+  const negatedProto = proto?.kind === "proto" && proto.negate;
+  for (const m of rule.matches) {
+    const not = "negate" in m && m.negate ? "! " : "";
+    switch (m.kind) {
+      case "saddr":
+      case "daddr": {
+        const value = m.values[0]!;
+        if (value.includes("-")) parts.push(`-m iprange ${not}--${m.kind === "saddr" ? "src" : "dst"}-range ${value}`);
+        else parts.push(`${not}-${m.kind === "saddr" ? "s" : "d"} ${value}`);
+        break;
+      }
+      case "proto":
+        break;
+      case "dport": {
+        // `! -p tcp --dport` cannot load (the tcp match needs -p tcp): such rules use multiport with -p udp.
+        if (negatedProto) break;
+        const protoName = proto?.kind === "proto" ? proto.protos[0] : "tcp";
+        if (m.ports.length > 1 || r.chance(0.3)) parts.push(`-m multiport ${not}--dports ${m.ports.map(iptPort).join(",")}`);
+        else parts.push(`-m ${protoName} ${not}--dport ${iptPort(m.ports[0]!)}`);
+        break;
+      }
+      case "iif":
+        parts.push(`${not}-i ${m.name}${m.wildcard ? "+" : ""}`);
+        break;
+      case "ct": {
+        const states = m.states.map((s) => s.toUpperCase()).join(",");
+        // the old state match has no UNTRACKED in older kernels' sense but xt_state accepts it.
+        parts.push(m.legacyState ? `-m state ${not}--state ${states}` : `-m conntrack ${not}--ctstate ${states}`);
+        break;
+      }
+      case "syn":
+        if (negatedProto || (proto?.kind === "proto" && proto.protos[0] !== "tcp")) break;
+        parts.push("--syn");
+        break;
+    }
+  }
+  // `--syn` needs `-m tcp` loaded: iptables loads it implicitly after `-p tcp`.
+  if (rule.comment !== undefined) parts.push(`-m comment --comment ${iptQuote(rule.comment)}`);
+  return parts;
+}
+
+/** REJECT --reject-with tcp-reset loads only in a rule that matches `-p tcp` (ipt_REJECT checkentry). */
+function iptRejectFits(rule: GenRule): GenVerdict {
+  const v = rule.verdict;
+  if (v.kind !== "reject" || v.with !== "tcp-reset") return v;
+  const proto = rule.matches.find((m) => m.kind === "proto");
+  const tcp = proto?.kind === "proto" ? !proto.negate && proto.protos[0] === "tcp" : rule.matches.some((m) => m.kind === "dport" || m.kind === "syn");
+  return tcp ? v : { kind: "reject", with: "default" };
+}
+
+function iptVerdict(v: GenVerdict): string {
+  switch (v.kind) {
+    case "accept":
+      return "-j ACCEPT";
+    case "drop":
+      return "-j DROP";
+    case "return":
+      return "-j RETURN";
+    case "log":
+      return '-j LOG --log-prefix "gen: "';
+    case "none":
+      return "";
+    case "reject":
+      return v.with === "default" ? "-j REJECT" : `-j REJECT --reject-with ${v.with === "tcp-reset" ? "tcp-reset" : `icmp-${v.with}`}`;
+    case "jump":
+      return `-j ${v.chain}`;
+    case "goto":
+      return `-g ${v.chain}`;
+  }
+}
+
+export function generateIptables(seed: number): GeneratedRuleset {
+  const r = new Rand(seed);
+  const chains = genChains(r, "iptables", "INPUT", "CHAIN");
+  const lines = [`# generated by stacklint's firewall-gen, seed ${seed}`];
+  if (r.chance(0.2)) {
+    // A mangle INPUT chain runs before filter INPUT (priority -150): its DROP is final too.
+    lines.push("*mangle", `:PREROUTING ACCEPT [0:0]`, `:INPUT ACCEPT [0:0]`);
+    for (let k = r.int(1, 2); k > 0; k--) {
+      const rule: GenRule = { matches: genMatches(r, "iptables"), verdict: r.chance(0.5) ? { kind: "drop" } : { kind: "accept" }, counter: false };
+      lines.push(["-A INPUT", ...iptMatches(r, rule), iptVerdict(rule.verdict)].filter((p) => p !== "").join(" "));
+    }
+    lines.push("COMMIT");
+  }
+  lines.push("*filter", `:INPUT ${r.chance(0.5) ? "DROP" : "ACCEPT"} [0:0]`, ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]");
+  for (const chain of chains.slice(1)) lines.push(`:${chain.name} - [0:0]`);
+  for (const chain of chains) {
+    for (const rule of chain.rules) {
+      const counters = rule.counter ? `[${r.int(0, 999)}:${r.int(0, 99999)}] ` : "";
+      lines.push(counters + [`-A ${chain.name}`, ...iptMatches(r, rule), iptVerdict(iptRejectFits(rule))].filter((p) => p !== "").join(" "));
+    }
+  }
+  lines.push("COMMIT", "");
+  return { syntax: "iptables", seed, text: lines.join("\n") };
+}
+
+// ---------------------------------------------------------------------------------------------
+// nft
+
+function nftPort(p: Port): string {
+  return typeof p === "number" ? String(p) : `${p[0]}-${p[1]}`;
+}
+
+function nftValues(values: readonly string[], sets: Map<string, string>, r: Rand, setType: string): string {
+  if (values.length === 1 && !r.chance(0.15)) return values[0]!;
+  if (r.chance(0.3)) {
+    // A named set (interval flag: prefixes and ranges) instead of an anonymous one.
+    const name = `s${sets.size + 1}`;
+    sets.set(name, `\tset ${name} {\n\t\ttype ${setType}\n\t\tflags interval\n\t\tauto-merge\n\t\telements = { ${values.join(", ")} }\n\t}`);
+    return `@${name}`;
+  }
+  return `{ ${values.join(", ")} }`;
+}
+
+function nftRule(r: Rand, rule: GenRule, sets: Map<string, string>, family: "ip" | "inet"): string {
+  const parts: string[] = [];
+  // `tcp dport` and `tcp flags` imply `meta l4proto tcp`: any other protocol match conflicts.
+  const tcpOnly = rule.matches.some((m) => m.kind === "syn" || (m.kind === "dport" && !m.viaTh));
+  for (const m of rule.matches) {
+    if (m.kind === "proto" && tcpOnly && (m.negate || m.protos.length !== 1 || m.protos[0] !== "tcp")) continue;
+    const op = "negate" in m && m.negate ? "!= " : "";
+    switch (m.kind) {
+      case "saddr":
+      case "daddr":
+        parts.push(`ip ${m.kind} ${op}${nftValues(m.values, sets, r, "ipv4_addr")}`);
+        break;
+      case "proto":
+        if (family === "ip" && m.protos.length === 1 && r.chance(0.3)) parts.push(`ip protocol ${op}${m.protos[0]}`);
+        else parts.push(`meta l4proto ${op}${m.protos.length === 1 ? m.protos[0] : `{ ${m.protos.join(", ")} }`}`);
+        break;
+      case "dport":
+        parts.push(`${m.viaTh ? "th" : "tcp"} dport ${op}${nftValues(m.ports.map(nftPort), sets, r, "inet_service")}`);
+        break;
+      case "iif":
+        parts.push(`${m.exact ? "iif" : "iifname"} ${op}"${m.name}${m.wildcard ? "*" : ""}"`);
+        break;
+      case "ct":
+        parts.push(`ct state ${op}${m.states.length > 1 && r.chance(0.5) ? `{ ${m.states.join(", ")} }` : m.states.join(",")}`);
+        break;
+      case "syn":
+        parts.push(r.chance(0.5) ? "tcp flags & (fin|syn|rst|ack) == syn" : "tcp flags syn / fin,syn,rst,ack");
+        break;
+    }
+  }
+  if (rule.counter) parts.push("counter");
+  const v = rule.verdict;
+  switch (v.kind) {
+    case "accept":
+    case "drop":
+    case "return":
+      parts.push(v.kind);
+      break;
+    case "log":
+      parts.push('log prefix "gen: "');
+      break;
+    case "none":
+      if (!rule.counter) parts.push("counter");
+      break;
+    case "reject":
+      if (v.with === "default") parts.push("reject");
+      else if (v.with === "tcp-reset" && rule.matches.some((m) => m.kind === "proto" && (m.negate || m.protos.includes("udp")))) parts.push("reject");
+      else if (v.with === "tcp-reset") parts.push(family === "inet" && r.chance(0.5) ? "meta l4proto tcp reject with tcp reset" : "reject with tcp reset");
+      else if (family === "inet") parts.push(`reject with icmpx type ${v.with === "host-prohibited" ? "host-unreachable" : v.with}`);
+      else parts.push(`reject with icmp type ${v.with}`);
+      break;
+    case "jump":
+    case "goto":
+      parts.push(`${v.kind} ${v.chain}`);
+      break;
+  }
+  if (rule.comment !== undefined) parts.push(`comment "${rule.comment.replace(/"/gu, "'")}"`);
+  return parts.join(" ");
+}
+
+export function generateNft(seed: number): GeneratedRuleset {
+  const r = new Rand(seed);
+  const out = [`# generated by stacklint's firewall-gen, seed ${seed}`, "flush ruleset", ""];
+  // One to three tables, each with one base chain on input (or prerouting) at its own priority.
+  const tableCount = r.int(1, 3);
+  // Distinct priorities: the kernel's order among equal priorities is registration order.
+  const priorities = [-300, -150, -5, 0, 10, 100];
+  for (let t = 0; t < tableCount; t++) {
+    const family = r.chance(0.6) ? "inet" : "ip";
+    const tableName = `t${t}`;
+    const sets = new Map<string, string>();
+    const hook = t > 0 && r.chance(0.2) ? "prerouting" : "input";
+    // reject is valid in input, forward and output chains only: prerouting tables drop instead.
+    const chains = genChains(r, "nft", "input", "c").map((c) =>
+      hook === "input" ? c : { ...c, rules: c.rules.map((rule) => (rule.verdict.kind === "reject" ? { ...rule, verdict: { kind: "drop" as const } } : rule)) },
+    );
+    const priority = priorities.splice(r.int(0, priorities.length - 1), 1)[0]!;
+    const body: string[] = [];
+    chains.forEach((chain, index) => {
+      body.push(`\tchain ${chain.name} {`);
+      if (index === 0) body.push(`\t\ttype filter hook ${hook} priority ${priority}; policy ${r.chance(0.6) ? "accept" : "drop"};`);
+      for (const rule of chain.rules) {
+        const effectiveFamily = family === "inet" ? "inet" : "ip";
+        const text = nftRule(r, rule, sets, effectiveFamily);
+        // A rule that rejects with TCP reset must be about TCP: nft adds that dependency itself.
+        body.push(`\t\t${text}`);
+      }
+      body.push("\t}");
+    });
+    out.push(`table ${family} ${tableName} {`, ...sets.values(), ...body, "}", "");
+  }
+  return { syntax: "nft", seed, text: out.join("\n") };
+}
+
+export function generateRuleset(syntax: GenSyntax, seed: number): GeneratedRuleset {
+  return syntax === "iptables" ? generateIptables(seed) : generateNft(seed);
+}
