@@ -995,12 +995,29 @@ function untilComment(tokens: readonly Token[], from: number): number {
   return k;
 }
 
-/** End of a `set` statement's value: the next boundary keyword. */
+const SET_VALUE_OPERATORS = new Set(["or", "|", "and", "&", "xor", "^", "<<", ">>"]);
+const TWO_WORD_OPERANDS = new Set(["ct", "meta", "ip", "ip6", "tcp", "udp", "th"]);
+
+/**
+ * End of a `set` statement's value: one operand (`0x1`, `mark`, `ct mark`) and any `or`/`and`/…
+ * operand pairs after it (`meta mark set mark or 0x4000`). What follows is the next expression
+ * of the rule (`meta mark set 0x1 tcp dport vmap { … }`). A map lookup (`… map { … }`) reads up
+ * to the next verdict or statement.
+ */
 function statementEnd(tokens: readonly Token[], from: number): number {
   let k = from;
-  while (k < tokens.length && !(tokens[k]!.kind === "word" && BOUNDARY.has(tokens[k]!.text) && k > from && !["mark", "ct", "meta", "ip", "ip6", "tcp", "udp", "th"].includes(tokens[k]!.text))) k++;
-  // `meta mark set mark or 0x4000` reads `mark`; stop only at verdicts and statements.
-  return k;
+  const operand = (): void => {
+    k += TWO_WORD_OPERANDS.has(tokens[k]?.text ?? "") && tokens[k + 1] !== undefined ? 2 : 1;
+  };
+  operand();
+  while (k < tokens.length && SET_VALUE_OPERATORS.has(tokens[k]!.text)) {
+    k++;
+    operand();
+  }
+  if (tokens[k]?.text === "map") {
+    while (k < tokens.length && !(tokens[k]!.kind === "word" && BOUNDARY.has(tokens[k]!.text))) k++;
+  }
+  return Math.min(k, tokens.length);
 }
 
 function tokenAtom(t: Token): NftAtom {

@@ -62,6 +62,12 @@ describe("nft rules", () => {
     ["return", "=> return"],
     ["meta mark set 0x1", "mark:=1 => -"],
     ["meta mark set mark or 0x4000", "mark:=? => -"],
+    // Found by the kernel differential test: the set statement's value used to swallow the rest of
+    // the rule up to the first verdict word, here the `drop` inside the verdict map.
+    ['meta mark set 0x1 tcp dport vmap { 20000-20010 : drop } comment "x"', "mark:=1 => vmap dport {20000-20010:drop}"],
+    ["meta mark set 0x10 ip saddr 10.0.0.1 accept", "mark:=16 saddr=10.0.0.1 => accept"],
+    ["meta mark set mark and 0xff accept", "mark:=? => accept"],
+    ["meta mark set ct mark tcp dport 22 accept", "mark:=? dport=22 => accept"],
     ["notrack", "notrack => -"],
     ["masquerade", "=> accept(MASQUERADE)"],
     ["tcp dport 80 dnat to 10.0.0.2:8080", "dport=80 => ?dnat to 10.0.0.2:8080"],
