@@ -57,6 +57,13 @@ interface WalkContext {
   mark: MarkState;
   markDefaulted: boolean;
   state: NonNullable<Packet["state"]>;
+  /**
+   * Whether conntrack has looked the packet up yet: it runs at priority -200 (NF_IP_PRI_CONNTRACK)
+   * on prerouting and output, so a chain before it sees no conntrack entry (`ct state` is
+   * invalid there, `notrack` takes effect); "unknown" at exactly -200, where the order among
+   * equal priorities decides.
+   */
+  conntrackAttached: boolean | "unknown";
   /** The hook being walked: interfaces exist only on one side of the host. */
   hook: NetfilterHook;
   steps: number;
@@ -93,6 +100,7 @@ export function evaluateNetfilter(ruleset: NetfilterRuleset, packet: Packet, opt
     mark: { known: packet.mark ?? 0 },
     markDefaulted: packet.mark === undefined,
     state: packet.state ?? "new",
+    conntrackAttached: false,
     hook: packet.hook,
     steps: 0,
     maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
@@ -107,6 +115,7 @@ export function evaluateNetfilter(ruleset: NetfilterRuleset, packet: Packet, opt
       anyBaseChain = true;
       if (chain.base?.type === "nat" && context.state !== "new") continue; // nat chains see only a connection's first packet
       if (chain.rules.length === 0 && chain.base?.policy === "accept") continue; // no effect; keeps the path short
+      context.conntrackAttached = conntrackAttachedAt(hook, chain.base!.priority);
       const outcome = walkBaseChain(table, chain, context, path);
       if (outcome.kind !== "accept") {
         return finish(outcome, path, notes);
@@ -119,6 +128,15 @@ export function evaluateNetfilter(ruleset: NetfilterRuleset, packet: Packet, opt
     return { verdict: "accept", path, notes };
   }
   return finish(last ?? { kind: "accept" }, path, notes);
+}
+
+/** NF_IP_PRI_CONNTRACK: where conntrack attaches its entry to a packet (prerouting and output). */
+const CONNTRACK_PRIORITY = -200;
+
+function conntrackAttachedAt(hook: NetfilterHook, priority: number): boolean | "unknown" {
+  if (hook !== "prerouting" && hook !== "output") return true;
+  if (priority === CONNTRACK_PRIORITY) return "unknown";
+  return priority > CONNTRACK_PRIORITY;
 }
 
 function finish(outcome: ChainOutcome, path: string[], notes: string[]): EvaluationResult {
@@ -327,7 +345,11 @@ function evaluateRule(rule: NetfilterRule, table: NetfilterTable, context: WalkC
         if (uncertain) {
           return { kind: "unknown", reason: `${step.text} at line ${step.location.line} may untrack the packet: ${uncertain.unknown}`, location: step.location };
         }
-        context.state = "untracked";
+        // The kernel's notrack only marks a packet conntrack has not seen yet (nft_notrack_eval).
+        if (context.conntrackAttached === "unknown") {
+          return { kind: "unknown", reason: `${step.text} at line ${step.location.line} runs at conntrack's own priority (-200): whether it takes effect depends on hook order`, location: step.location };
+        }
+        if (context.conntrackAttached === false) context.state = "untracked";
         break;
       case "not-understood":
         uncertain ??= { unknown: `\`${step.text}\` at line ${step.location.line} is not understood`, location: step.location };
@@ -448,6 +470,11 @@ function evaluateField(match: Match, table: NetfilterTable, context: WalkContext
       return inNumbers(value.ranges, packet.family === "ipv4" ? 2 : 10);
     case "ct-state":
       if (value.kind !== "ct-states") return unknown("unsupported value for a conntrack state match", match);
+      if (context.state !== "untracked" && context.conntrackAttached !== true) {
+        // Before conntrack (raw priority) the packet has no entry: the kernel reports "invalid".
+        if (context.conntrackAttached === "unknown") return unknown("conntrack runs at the same priority (-200): the state seen here depends on hook order", match);
+        return value.states.includes("invalid");
+      }
       return value.states.includes(context.state);
     case "iif":
     case "oif":

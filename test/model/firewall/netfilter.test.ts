@@ -268,3 +268,39 @@ describe("nftables evaluation", () => {
     expect(evaluate(both, syn()).verdict).toBe("drop");
   });
 });
+
+// Found by the kernel differential test (test/system/firewall-kernel.test.ts): conntrack attaches
+// its entry at priority -200 on prerouting, so a chain before it sees no entry.
+describe("conntrack before its own priority", () => {
+  const early = (priority: string, rules: string) =>
+    nft(`table inet raw {\n\tchain pre {\n\t\ttype filter hook prerouting priority ${priority}; policy accept;\n${rules}\n\t}\n}\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tct state untracked drop\n\t}\n}\n`);
+
+  it("`ct state new` does not match at priority raw: the kernel reports invalid there", () => {
+    expect(evaluate(early("raw", "\t\tct state new drop"), syn())).toMatchObject({ verdict: "accept" });
+    expect(evaluate(early("raw", "\t\tct state invalid drop"), syn())).toMatchObject({ verdict: "drop", decidingRule: { line: 4 } });
+    expect(evaluate(early("raw", "\t\tct state != invalid drop"), syn())).toMatchObject({ verdict: "accept" });
+    // After conntrack (-150) the packet is new, as before.
+    expect(evaluate(early("-150", "\t\tct state new drop"), syn())).toMatchObject({ verdict: "drop" });
+  });
+
+  it("notrack takes effect only before conntrack", () => {
+    expect(evaluate(early("raw", "\t\tnotrack"), syn())).toMatchObject({ verdict: "drop", path: ["inet raw pre", "policy ACCEPT", "inet filter input", "DROP at line 10"] });
+    expect(evaluate(early("-150", "\t\tnotrack"), syn())).toMatchObject({ verdict: "accept" });
+  });
+
+  it("at exactly -200 the order among equal priorities decides: unknown", () => {
+    const result = evaluate(early("-200", "\t\tct state new drop"), syn());
+    expect(result.verdict).toBe("unknown");
+    expect(result.unknownReason).toMatch(/same priority \(-200\)/u);
+    expect(evaluate(early("-200", "\t\tnotrack"), syn()).verdict).toBe("unknown");
+  });
+
+  it("iptables: the raw table runs before conntrack, mangle after it", () => {
+    const tables = (raw: string, mangle: string) =>
+      parseIptablesSave("rules.v4", `*raw\n:PREROUTING ACCEPT [0:0]\n${raw}\nCOMMIT\n*mangle\n:PREROUTING ACCEPT [0:0]\n${mangle}\nCOMMIT\n`).ruleset;
+    expect(evaluate(tables("-A PREROUTING -m conntrack --ctstate NEW -j DROP", ""), syn()).verdict).toBe("accept");
+    expect(evaluate(tables("-A PREROUTING -m state --state INVALID -j DROP", ""), syn()).verdict).toBe("drop");
+    expect(evaluate(tables("-A PREROUTING -j CT --notrack", "-A PREROUTING -m conntrack --ctstate UNTRACKED -j DROP"), syn()).verdict).toBe("drop");
+    expect(evaluate(tables("", "-A PREROUTING -m conntrack --ctstate NEW -j DROP"), syn()).verdict).toBe("drop");
+  });
+});
