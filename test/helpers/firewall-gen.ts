@@ -82,6 +82,8 @@ const INTERFACES = [
   { name: "lo", wildcard: false },
   { name: "v", wildcard: true },
   { name: "vsrv1", wildcard: false },
+  // `-i +` / `iifname "*"`: every interface.
+  { name: "", wildcard: true },
 ] as const;
 
 type GenMatch =
@@ -90,18 +92,26 @@ type GenMatch =
   | { kind: "dport"; negate: boolean; ports: Port[]; viaTh: boolean }
   | { kind: "iif"; negate: boolean; name: string; wildcard: boolean; exact: boolean }
   | { kind: "ct"; negate: boolean; states: string[]; legacyState: boolean }
-  | { kind: "syn" };
+  | { kind: "syn"; negate: boolean; variant: number }
+  | { kind: "mark"; negate: boolean; value: number; mask?: number }
+  | { kind: "iifset"; names: string[] };
 
 type GenVerdict =
   | { kind: "accept" | "drop" | "return" | "log" | "none" }
   | { kind: "reject"; with: "default" | "tcp-reset" | "host-prohibited" | "admin-prohibited" | "port-unreachable" }
-  | { kind: "jump" | "goto"; chain: string };
+  | { kind: "jump" | "goto"; chain: string }
+  /** nft only (iptables renders `continue` as no target). */
+  | { kind: "continue" }
+  /** nft verdict map on one key; `named`: a `map` of the table instead of an anonymous one. */
+  | { kind: "vmap"; key: "dport" | "saddr" | "ct"; entries: [string, GenVerdict][]; named: boolean };
 
 interface GenRule {
   matches: GenMatch[];
   verdict: GenVerdict;
   comment?: string;
   counter: boolean;
+  /** `meta mark set` (nft) / `-j MARK --set-mark` (iptables mangle) before the verdict. */
+  setMark?: number;
 }
 
 interface GenChain {
@@ -114,7 +124,7 @@ function genMatches(r: Rand, syntax: GenSyntax): GenMatch[] {
   const n = r.int(0, 3);
   const kinds = new Set<string>();
   for (let i = 0; i < n; i++) {
-    const kind = r.pick(["saddr", "saddr", "daddr", "proto", "dport", "dport", "dport", "iif", "ct", "syn"] as const);
+    const kind = r.pick(["saddr", "saddr", "daddr", "proto", "dport", "dport", "dport", "iif", "ct", "syn", "mark", "iifset"] as const);
     if (kinds.has(kind)) continue;
     kinds.add(kind);
     switch (kind) {
@@ -135,7 +145,8 @@ function genMatches(r: Rand, syntax: GenSyntax): GenMatch[] {
         break;
       }
       case "iif": {
-        const iface = r.pick(INTERFACES);
+        // nft refuses an all-wildcard name ("*"); iptables' `-i +` is fine.
+        const iface = r.pick(syntax === "nft" ? INTERFACES.filter((i) => i.name !== "") : INTERFACES);
         // nft `iif` resolves the name to an index at load time: only devices of the lab.
         const exact = syntax === "nft" && !iface.wildcard && (iface.name === LAB_SERVER_IF || iface.name === "lo") && r.chance(0.4);
         matches.push({ kind, negate: r.chance(0.3), name: iface.name, wildcard: iface.wildcard, exact });
@@ -145,14 +156,40 @@ function genMatches(r: Rand, syntax: GenSyntax): GenMatch[] {
         matches.push({ kind, negate: r.chance(0.2), states: r.some(CT_STATES, 2), legacyState: r.chance(0.4) });
         break;
       case "syn":
-        matches.push({ kind });
+        matches.push({ kind, negate: r.chance(0.2), variant: r.int(0, 2) });
+        break;
+      case "mark":
+        matches.push({ kind, negate: r.chance(0.3), value: r.pick([0, 1, 2, 0x10]), ...(r.chance(0.3) ? { mask: 0xff } : {}) });
+        break;
+      case "iifset":
+        if (syntax === "nft") matches.push({ kind, names: r.some(["lo", LAB_SERVER_IF, "eth0", "vsrv*"], 2) });
         break;
     }
   }
   return matches;
 }
 
-function genVerdict(r: Rand, laterChains: readonly string[], isBase: boolean): GenVerdict {
+function simpleVerdict(r: Rand, laterChains: readonly string[]): GenVerdict {
+  const roll = r.int(0, 9);
+  if (roll < 3) return { kind: "accept" };
+  if (roll < 5) return { kind: "drop" };
+  // (a verdict map cannot hold reject)
+  if (roll < 7) return { kind: "continue" };
+  if (roll < 8 || laterChains.length === 0) return { kind: "return" };
+  return { kind: r.chance(0.5) ? "jump" : "goto", chain: r.pick(laterChains) };
+}
+
+function genVerdict(r: Rand, laterChains: readonly string[], isBase: boolean, syntax: GenSyntax): GenVerdict {
+  if (syntax === "nft" && r.chance(0.08)) {
+    const key = r.pick(["dport", "saddr", "ct"] as const);
+    const pool = key === "dport" ? PORTS.map(nftPort) : key === "saddr" ? [...ADDRESSES, ...ADDRESS_RANGES] : [...CT_STATES];
+    // Overlapping keys cannot load in one map: take values that do not intersect.
+    const values = r.some(key === "dport" ? ["22", "80", "11211", "11212", "20000-20010", "443"] : key === "saddr" ? ["10.200.1.0/26", "10.200.1.64/26", "10.200.2.0/25", "10.200.2.200", "192.0.2.0/24"] : pool, 3);
+    return { kind: "vmap", key, entries: values.map((v) => [v, simpleVerdict(r, laterChains)]), named: r.chance(0.4) };
+  }
+  if (syntax === "nft" && r.chance(0.04)) return { kind: "continue" };
+  // RETURN in a base chain applies the policy.
+  if (isBase && r.chance(0.03)) return { kind: "return" };
   const roll = r.int(0, 99);
   if (roll < 22) return { kind: "accept" };
   if (roll < 38) return { kind: "drop" };
@@ -172,9 +209,10 @@ function genChains(r: Rand, syntax: GenSyntax, baseName: string, prefix: string)
     for (let k = r.int(index === 0 ? 1 : 0, 6); k > 0; k--) {
       rules.push({
         matches: genMatches(r, syntax),
-        verdict: genVerdict(r, later, index === 0),
+        verdict: genVerdict(r, later, index === 0, syntax),
         ...(r.chance(0.2) ? { comment: r.pick(["memcached clients", "ssh from admins", 'say "hi"', "swift proxy -> cache", "x"]) } : {}),
         counter: r.chance(0.3),
+        ...(syntax === "nft" && r.chance(0.08) ? { setMark: r.pick([1, 2, 0x10]) } : {}),
       });
     }
     return { name, rules };
@@ -196,8 +234,10 @@ function iptMatches(r: Rand, rule: GenRule): string[] {
   const parts: string[] = [];
   const proto = rule.matches.find((m) => m.kind === "proto");
   const needsTcp = rule.matches.some((m) => m.kind === "dport" || m.kind === "syn");
+  // `-p 6` and `-p tcp` are the same match.
+  const protoText = (name: string) => (name === "tcp" && r.chance(0.2) ? "6" : name);
   if (proto && proto.kind === "proto") {
-    parts.push(`${proto.negate ? "! " : ""}-p ${proto.protos[0]}`);
+    parts.push(`${proto.negate ? "! " : ""}-p ${protoText(proto.protos[0]!)}`);
   } else if (needsTcp) {
     parts.push("-p tcp");
   }
@@ -209,6 +249,7 @@ function iptMatches(r: Rand, rule: GenRule): string[] {
       case "daddr": {
         const value = m.values[0]!;
         if (value.includes("-")) parts.push(`-m iprange ${not}--${m.kind === "saddr" ? "src" : "dst"}-range ${value}`);
+        else if (value.endsWith("/24") && r.chance(0.3)) parts.push(`${not}-${m.kind === "saddr" ? "s" : "d"} ${value.slice(0, -3)}/255.255.255.0`);
         else parts.push(`${not}-${m.kind === "saddr" ? "s" : "d"} ${value}`);
         break;
       }
@@ -233,7 +274,12 @@ function iptMatches(r: Rand, rule: GenRule): string[] {
       }
       case "syn":
         if (negatedProto || (proto?.kind === "proto" && proto.protos[0] !== "tcp")) break;
-        parts.push("--syn");
+        parts.push(m.variant === 0 ? `${not}--syn` : m.variant === 1 ? `-m tcp ${not}--tcp-flags FIN,SYN,RST,ACK SYN` : `-m tcp ${not}--tcp-flags SYN,ACK ACK`);
+        break;
+      case "mark":
+        parts.push(`-m mark ${not}--mark 0x${m.value.toString(16)}${m.mask === undefined ? "" : `/0x${m.mask.toString(16)}`}`);
+        break;
+      case "iifset":
         break;
     }
   }
@@ -269,6 +315,9 @@ function iptVerdict(v: GenVerdict): string {
       return `-j ${v.chain}`;
     case "goto":
       return `-g ${v.chain}`;
+    case "continue":
+    case "vmap":
+      return "";
   }
 }
 
@@ -276,12 +325,23 @@ export function generateIptables(seed: number): GeneratedRuleset {
   const r = new Rand(seed);
   const chains = genChains(r, "iptables", "INPUT", "CHAIN");
   const lines = [`# generated by stacklint's firewall-gen, seed ${seed}`];
-  if (r.chance(0.2)) {
-    // A mangle INPUT chain runs before filter INPUT (priority -150): its DROP is final too.
-    lines.push("*mangle", `:PREROUTING ACCEPT [0:0]`, `:INPUT ACCEPT [0:0]`);
-    for (let k = r.int(1, 2); k > 0; k--) {
-      const rule: GenRule = { matches: genMatches(r, "iptables"), verdict: r.chance(0.5) ? { kind: "drop" } : { kind: "accept" }, counter: false };
-      lines.push(["-A INPUT", ...iptMatches(r, rule), iptVerdict(rule.verdict)].filter((p) => p !== "").join(" "));
+  if (r.chance(0.15)) {
+    // raw PREROUTING (priority -300, before conntrack): CT --notrack makes `--ctstate UNTRACKED`
+    // match later, and a state match here sees INVALID (no conntrack entry yet).
+    lines.push("*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]");
+    const rule: GenRule = { matches: genMatches(r, "iptables"), verdict: { kind: "none" }, counter: false };
+    lines.push(["-A PREROUTING", ...iptMatches(r, rule), "-j CT --notrack"].join(" "));
+    lines.push("COMMIT");
+  }
+  if (r.chance(0.3)) {
+    // mangle PREROUTING and INPUT run before filter INPUT (priority -150): a DROP there is final
+    // too, and MARK sets the mark that `-m mark` sees later.
+    lines.push("*mangle", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]");
+    for (let k = r.int(1, 3); k > 0; k--) {
+      const chain = r.chance(0.4) ? "PREROUTING" : "INPUT";
+      const rule: GenRule = { matches: genMatches(r, "iptables"), verdict: r.chance(0.3) ? { kind: "drop" } : { kind: "accept" }, counter: false };
+      const target = r.chance(0.5) ? `-j MARK --set-mark 0x${r.pick([1, 2, 0x10]).toString(16)}` : iptVerdict(rule.verdict);
+      lines.push([`-A ${chain}`, ...iptMatches(r, rule), target].filter((p) => p !== "").join(" "));
     }
     lines.push("COMMIT");
   }
@@ -318,7 +378,7 @@ function nftValues(values: readonly string[], sets: Map<string, string>, r: Rand
 function nftRule(r: Rand, rule: GenRule, sets: Map<string, string>, family: "ip" | "inet"): string {
   const parts: string[] = [];
   // `tcp dport` and `tcp flags` imply `meta l4proto tcp`: any other protocol match conflicts.
-  const tcpOnly = rule.matches.some((m) => m.kind === "syn" || (m.kind === "dport" && !m.viaTh));
+  const tcpOnly = rule.matches.some((m) => m.kind === "syn" || (m.kind === "dport" && !m.viaTh)) || (rule.verdict.kind === "vmap" && rule.verdict.key === "dport");
   for (const m of rule.matches) {
     if (m.kind === "proto" && tcpOnly && (m.negate || m.protos.length !== 1 || m.protos[0] !== "tcp")) continue;
     const op = "negate" in m && m.negate ? "!= " : "";
@@ -341,11 +401,20 @@ function nftRule(r: Rand, rule: GenRule, sets: Map<string, string>, family: "ip"
         parts.push(`ct state ${op}${m.states.length > 1 && r.chance(0.5) ? `{ ${m.states.join(", ")} }` : m.states.join(",")}`);
         break;
       case "syn":
-        parts.push(r.chance(0.5) ? "tcp flags & (fin|syn|rst|ack) == syn" : "tcp flags syn / fin,syn,rst,ack");
+        parts.push(
+          [`tcp flags & (fin|syn|rst|ack) ${m.negate ? "!=" : "=="} syn`, `tcp flags ${op}syn / fin,syn,rst,ack`, `tcp flags ${m.negate ? "!= " : ""}ack / syn,ack`][m.variant]!,
+        );
+        break;
+      case "mark":
+        parts.push(m.mask === undefined ? `meta mark ${op}0x${m.value.toString(16)}` : `meta mark and 0x${m.mask.toString(16)} ${m.negate ? "!=" : "=="} 0x${m.value.toString(16)}`);
+        break;
+      case "iifset":
+        parts.push(`iifname { ${m.names.map((n) => `"${n}"`).join(", ")} }`);
         break;
     }
   }
   if (rule.counter) parts.push("counter");
+  if (rule.setMark !== undefined) parts.push(`meta mark set 0x${rule.setMark.toString(16)}`);
   const v = rule.verdict;
   switch (v.kind) {
     case "accept":
@@ -370,14 +439,51 @@ function nftRule(r: Rand, rule: GenRule, sets: Map<string, string>, family: "ip"
     case "goto":
       parts.push(`${v.kind} ${v.chain}`);
       break;
+    case "continue":
+      parts.push("continue");
+      break;
+    case "vmap": {
+      const keyText = { dport: "tcp dport", saddr: "ip saddr", ct: "ct state" }[v.key];
+      const entries = v.entries.map(([value, verdict]) => `${value} : ${nftSimpleVerdict(verdict)}`).join(", ");
+      if (v.named) {
+        const name = `m${sets.size + 1}`;
+        const type = { dport: "inet_service", saddr: "ipv4_addr", ct: "ct_state" }[v.key];
+        sets.set(name, `\tmap ${name} {\n\t\ttype ${type} : verdict\n${v.key === "ct" ? "" : "\t\tflags interval\n"}\t\telements = { ${entries} }\n\t}`);
+        parts.push(`${keyText} vmap @${name}`);
+      } else {
+        parts.push(`${keyText} vmap { ${entries} }`);
+      }
+      break;
+    }
   }
   if (rule.comment !== undefined) parts.push(`comment "${rule.comment.replace(/"/gu, "'")}"`);
   return parts.join(" ");
 }
 
+function nftSimpleVerdict(v: GenVerdict): string {
+  if (v.kind === "jump" || v.kind === "goto") return `${v.kind} ${v.chain}`;
+  return v.kind === "reject" ? "reject" : v.kind;
+}
+
+/** reject is valid in input, forward and output chains only: prerouting chains drop instead. */
+function withoutReject(v: GenVerdict): GenVerdict {
+  if (v.kind === "reject") return { kind: "drop" };
+  if (v.kind === "vmap") return { ...v, entries: v.entries.map(([value, verdict]) => [value, withoutReject(verdict)]) };
+  return v;
+}
+
 export function generateNft(seed: number): GeneratedRuleset {
   const r = new Rand(seed);
   const out = [`# generated by stacklint's firewall-gen, seed ${seed}`, "flush ruleset", ""];
+  if (r.chance(0.15)) {
+    // notrack before conntrack (priority raw, -300) makes `ct state untracked` match; at -150
+    // conntrack has already run (priority -200) and notrack changes nothing. `ct state` before
+    // conntrack sees invalid.
+    const rule: GenRule = { matches: genMatches(r, "nft"), verdict: { kind: "none" }, counter: false };
+    const rawSets = new Map<string, string>();
+    const text = nftRule(r, rule, rawSets, "inet").replace(/ ?counter$/u, "");
+    out.push("table inet raw {", ...rawSets.values(), "\tchain pre {", `\t\ttype filter hook prerouting priority ${r.chance(0.7) ? "raw" : "-150"}; policy accept;`, `\t\t${text}${text === "" ? "" : " "}notrack`, "\t}", "}", "");
+  }
   // One to three tables, each with one base chain on input (or prerouting) at its own priority.
   const tableCount = r.int(1, 3);
   // Distinct priorities: the kernel's order among equal priorities is registration order.
@@ -387,10 +493,7 @@ export function generateNft(seed: number): GeneratedRuleset {
     const tableName = `t${t}`;
     const sets = new Map<string, string>();
     const hook = t > 0 && r.chance(0.2) ? "prerouting" : "input";
-    // reject is valid in input, forward and output chains only: prerouting tables drop instead.
-    const chains = genChains(r, "nft", "input", "c").map((c) =>
-      hook === "input" ? c : { ...c, rules: c.rules.map((rule) => (rule.verdict.kind === "reject" ? { ...rule, verdict: { kind: "drop" as const } } : rule)) },
-    );
+    const chains = genChains(r, "nft", "input", "c").map((c) => (hook === "input" ? c : { ...c, rules: c.rules.map((rule) => ({ ...rule, verdict: withoutReject(rule.verdict) })) }));
     const priority = priorities.splice(r.int(0, priorities.length - 1), 1)[0]!;
     const body: string[] = [];
     chains.forEach((chain, index) => {

@@ -180,7 +180,7 @@ async function runCase(pair: LabPair, c: Case): Promise<void> {
   for (const dump of dumpsFor(c.load)) texts.push({ parsed: dump, format: DUMP_FORMAT[dump], text: await pair.dump(dump) });
   const rulesets = texts.map((t) => {
     const { ruleset, diagnostics } = parseFirewall(t.format, `${c.name} [${t.parsed}]`, t.text);
-    if (diagnostics.length > 0) problems.push(`${c.name} [${t.parsed}]: ${diagnostics.map((d) => `${d.location?.line ?? "?"}: ${d.message}`).join("; ")}`);
+    if (diagnostics.length > 0) problems.push(`${c.name} [${t.parsed}]: ${diagnostics.map((d) => `${d.line ?? "?"}: ${d.message}`).join("; ")}`);
     return { ...t, ruleset };
   });
   const probes = probesFor(c.ports);
@@ -268,7 +268,13 @@ describe.skipIf(missing.length > 0)("the kernel as the firewall evaluator's orac
       for (const d of disagreements) perCase.set(`${d.case} [${d.parsed}]`, (perCase.get(`${d.case} [${d.parsed}]`) ?? 0) + 1);
       for (const [name, n] of perCase) console.log(`disagreements: ${n} in ${name}`);
       for (const p of problems) console.log(`PROBLEM ${p}`);
-      for (const d of disagreements.slice(0, 40)) console.log(`DISAGREE ${JSON.stringify(d)}`);
+      // The first disagreement of each ruleset and parse, then the rulesets themselves.
+      const shown = new Set<string>();
+      for (const d of disagreements) {
+        if (shown.has(`${d.case} [${d.parsed}]`) || shown.size >= 60) continue;
+        shown.add(`${d.case} [${d.parsed}]`);
+        console.log(`DISAGREE ${JSON.stringify(d)}`);
+      }
       for (const [name, text] of [...failedTexts].slice(0, 5)) console.log(`--- ${name}\n${text}`);
     }
     expect(problems).toEqual([]);
