@@ -73,7 +73,7 @@ const ADDRESSES = [
 const ADDRESS_RANGES = ["10.200.1.2-10.200.1.80", "10.200.2.100-10.200.2.250", "10.200.1.70-10.200.2.10"] as const;
 const DEST_ADDRESSES = ["10.200.1.1", "10.200.2.1", "10.200.1.0/24", "10.200.2.0/24", "10.200.0.0/16"] as const;
 type Port = number | readonly [number, number];
-const PORTS: readonly Port[] = [22, 80, 443, 11211, 11212, 20005, [11211, 11212], [20000, 20010], [1, 1024], [11000, 12000], [11212, 20005]];
+const PORTS: readonly Port[] = [22, 80, 443, 11211, 11212, 20005, [11211, 11212], [20000, 20010], [1, 1024], [11000, 12000], [11212, 20005], [0, 1024], [11212, 65535]];
 const CT_STATES = ["new", "established", "related", "invalid", "untracked"] as const;
 const INTERFACES = [
   { name: LAB_SERVER_IF, wildcard: false },
@@ -222,8 +222,12 @@ function genChains(r: Rand, syntax: GenSyntax, baseName: string, prefix: string)
 // ---------------------------------------------------------------------------------------------
 // iptables-save
 
-function iptPort(p: Port): string {
-  return typeof p === "number" ? String(p) : `${p[0]}:${p[1]}`;
+/** `--dport :1024` and `--dport 11212:` are iptables' open-ended ranges (single --dport only). */
+function iptPort(p: Port, openEnded = false): string {
+  if (typeof p === "number") return String(p);
+  if (openEnded && p[0] === 0) return `:${p[1]}`;
+  if (openEnded && p[1] === 65535) return `${p[0]}:`;
+  return `${p[0]}:${p[1]}`;
 }
 
 function iptQuote(text: string): string {
@@ -259,8 +263,8 @@ function iptMatches(r: Rand, rule: GenRule): string[] {
         // `! -p tcp --dport` cannot load (the tcp match needs -p tcp): such rules use multiport with -p udp.
         if (negatedProto) break;
         const protoName = proto?.kind === "proto" ? proto.protos[0] : "tcp";
-        if (m.ports.length > 1 || r.chance(0.3)) parts.push(`-m multiport ${not}--dports ${m.ports.map(iptPort).join(",")}`);
-        else parts.push(`-m ${protoName} ${not}--dport ${iptPort(m.ports[0]!)}`);
+        if (m.ports.length > 1 || r.chance(0.3)) parts.push(`-m multiport ${not}--dports ${m.ports.map((p) => iptPort(p)).join(",")}`);
+        else parts.push(`-m ${protoName} ${not}--dport ${iptPort(m.ports[0]!, r.chance(0.7))}`);
         break;
       }
       case "iif":
@@ -391,8 +395,18 @@ function nftRule(r: Rand, rule: GenRule, sets: Map<string, string>, family: "ip"
         if (family === "ip" && m.protos.length === 1 && r.chance(0.3)) parts.push(`ip protocol ${op}${m.protos[0]}`);
         else parts.push(`meta l4proto ${op}${m.protos.length === 1 ? m.protos[0] : `{ ${m.protos.join(", ")} }`}`);
         break;
-      case "dport":
+      case "dport": {
+        const only = m.ports.length === 1 ? m.ports[0]! : null;
+        if (only !== null && typeof only !== "number" && (only[0] === 0 || only[1] === 65535) && r.chance(0.6)) {
+          // Relational forms: `tcp dport >= 11212`, `tcp dport < 1025`; negated by flipping the operator.
+          const low = only[0] === 0;
+          const operator = low ? (m.negate ? "> " : "<= ") : m.negate ? "< " : ">= ";
+          parts.push(`${m.viaTh ? "th" : "tcp"} dport ${operator}${low ? only[1] : only[0]}`);
+          break;
+        }
         parts.push(`${m.viaTh ? "th" : "tcp"} dport ${op}${nftValues(m.ports.map(nftPort), sets, r, "inet_service")}`);
+        break;
+      }
         break;
       case "iif":
         parts.push(`${m.exact ? "iif" : "iifname"} ${op}"${m.name}${m.wildcard ? "*" : ""}"`);
