@@ -5,8 +5,8 @@ import { evaluate } from "../../src/model/firewall/evaluate.js";
 import type { FirewallVerdict, Packet } from "../../src/model/firewall/packet.js";
 import type { FirewallFormat } from "../../src/parsers/firewall/index.js";
 import { parseFirewall } from "../../src/parsers/firewall/index.js";
-import { GEN_PORTS, LAB_DESTINATIONS, LAB_SERVER_IF, LAB_SOURCES, generateRuleset } from "../helpers/firewall-gen.js";
-import { Lab, PYTHON, which, type LabPair, type LoadKind, type Probe, type ProbeResult } from "./drivers/netns-lab.js";
+import { GEN_PORTS, LAB_DESTINATIONS, LAB_DESTINATIONS6, LAB_SERVER_IF, LAB_SOURCES, LAB_SOURCES6, generateRuleset, toIpv6Ruleset } from "../helpers/firewall-gen.js";
+import { Lab, PYTHON, which, type DumpKind, type LabPair, type LoadKind, type Probe, type ProbeResult } from "./drivers/netns-lab.js";
 
 /**
  * The kernel as the oracle of the firewall evaluator. Each ruleset (the firewall fixtures, the
@@ -27,11 +27,13 @@ const FIXTURES = path.join(root, "fixtures/parsers/firewall");
 const LISTEN_PORTS = [...new Set([...GEN_PORTS, 443, 3306, 6379, 11111])].sort((a, b) => a - b);
 const PAIRS = Number(process.env.STACKLINT_FWLAB_PAIRS ?? 8);
 const GENERATED_PER_SYNTAX = 200;
+/** Of those, how many are also loaded translated to IPv6 (ip6tables-save, nft with ip6). */
+const TRANSLATED_TO_IPV6 = 100;
 const TIMEOUT_MS = 500;
 /** A timeout that contradicts stacklint is re-probed once with this much patience. */
 const RETRY_TIMEOUT_MS = 2500;
 
-type DumpKind = "iptables-nft-save" | "iptables-legacy-save" | "nft-text" | "nft-json";
+type Family = "ipv4" | "ipv6";
 
 interface Case {
   readonly name: string;
@@ -41,6 +43,8 @@ interface Case {
   readonly format: FirewallFormat;
   readonly text: string;
   readonly ports: readonly number[];
+  /** The packet families probed: an iptables dump decides one, an nft ruleset both. */
+  readonly families: readonly Family[];
   /** How the ruleset was adapted to the lab, if at all. */
   readonly adapted?: string;
 }
@@ -58,12 +62,17 @@ interface Disagreement {
 const KERNEL_VERDICT: Record<ProbeResult["outcome"], FirewallVerdict> = { connected: "accept", error: "reject", timeout: "drop" };
 
 function packetOf(probe: Probe): Packet {
-  return { family: "ipv4", saddr: probe.src, daddr: probe.dst, protocol: "tcp", dport: probe.port, iif: LAB_SERVER_IF, hook: "input", state: "new" };
+  return { family: probe.src.includes(":") ? "ipv6" : "ipv4", saddr: probe.src, daddr: probe.dst, protocol: "tcp", dport: probe.port, iif: LAB_SERVER_IF, hook: "input", state: "new" };
 }
 
-function probesFor(ports: readonly number[]): Probe[] {
-  return LAB_SOURCES.flatMap((src) => LAB_DESTINATIONS.flatMap((dst) => ports.map((port) => ({ src, dst, port }))));
+function probesFor(ports: readonly number[], families: readonly Family[]): Probe[] {
+  const sources = [...(families.includes("ipv4") ? LAB_SOURCES : []), ...(families.includes("ipv6") ? LAB_SOURCES6 : [])];
+  return sources.flatMap((src) => (src.includes(":") ? LAB_DESTINATIONS6 : LAB_DESTINATIONS).flatMap((dst) => ports.map((port) => ({ src, dst, port }))));
 }
+
+const V4: readonly Family[] = ["ipv4"];
+const V6: readonly Family[] = ["ipv6"];
+const BOTH: readonly Family[] = ["ipv4", "ipv6"];
 
 function replaceAll(text: string, pairs: readonly (readonly [string, string])[]): string {
   let out = text;
@@ -85,7 +94,7 @@ function fixtureCases(): Case[] {
   ]);
   const hostAdapted = "addresses and eth1 mapped into the lab; the ipset rule removed (ipset contents are never in a dump: stacklint says unknown by design)";
   for (const load of ["iptables", "iptables-legacy"] as const) {
-    cases.push({ name: `fixture memcached-host.rules (${load})`, origin: "fixture", syntax: "iptables", load, format: "iptables-save", text: hostRules, ports: all, adapted: hostAdapted });
+    cases.push({ name: `fixture memcached-host.rules (${load})`, origin: "fixture", syntax: "iptables", load, format: "iptables-save", text: hostRules, ports: all, families: V4, adapted: hostAdapted });
   }
   cases.push({
     name: "fixture two-base-chains.nft",
@@ -94,6 +103,7 @@ function fixtureCases(): Case[] {
     load: "nft",
     format: "nft",
     ports: all,
+    families: BOTH,
     adapted: "addresses mapped into the lab; the `fib daddr type local` rule removed (not modelled: unknown by design)",
     text: replaceAll(readFileSync(path.join(FIXTURES, "two-base-chains.nft"), "utf8"), [
       ["203.0.113.0/24", "10.200.2.192/26"],
@@ -118,17 +128,18 @@ function fixtureCases(): Case[] {
     load: "nft-json",
     format: "nft-json",
     ports: all,
+    families: BOTH,
     adapted: "addresses mapped into the lab; the rule with an `xt` (iptables-compat) match removed: `nft -j` cannot load it and stacklint says unknown for it by design",
     text: JSON.stringify(json, null, 1),
   });
   const corpus = (file: string): string => readFileSync(path.join(CORPUS, file), "utf8");
   for (const file of ["amimoto-sysconfig-iptables", "oneinstack-rules.v4", "vagrantshell-iptables-save"]) {
     for (const load of ["iptables", "iptables-legacy"] as const) {
-      cases.push({ name: `corpus ${file} (${load})`, origin: "corpus", syntax: "iptables", load, format: "iptables-save", text: corpus(file), ports: all });
+      cases.push({ name: `corpus ${file} (${load})`, origin: "corpus", syntax: "iptables", load, format: "iptables-save", text: corpus(file), ports: all, families: V4 });
     }
   }
   for (const file of ["catatsuy-nftables.conf", "sosreport-rhcos-nft_list_ruleset"]) {
-    cases.push({ name: `corpus ${file}`, origin: "corpus", syntax: "nft", load: "nft", format: "nft", text: corpus(file), ports: all });
+    cases.push({ name: `corpus ${file}`, origin: "corpus", syntax: "nft", load: "nft", format: "nft", text: corpus(file), ports: all, families: BOTH });
   }
   return cases;
 }
@@ -136,7 +147,6 @@ function fixtureCases(): Case[] {
 /** Fixtures the kernel cannot load, and why. */
 const NOT_LOADED = [
   "fixtures/parsers/firewall/iptables_-t_filter_-nvL and ip6tables_-vnxL: listings (-nvL), not a restore format",
-  "the lab is IPv4 only: ip6 tables and ip6tables rules load but no IPv6 packet is probed",
   "the OUTPUT path of the client host is not probed: only the server's input path",
 ];
 
@@ -146,9 +156,15 @@ function generatedCases(): Case[] {
     const ipt = generateRuleset("iptables", seed);
     // Half through each iptables backend: nf_tables (Debian's default) and legacy x_tables.
     const load = seed % 2 === 0 ? "iptables" : "iptables-legacy";
-    cases.push({ name: `generated iptables seed ${seed} (${load})`, origin: "generated", syntax: "iptables", load, format: "iptables-save", text: ipt.text, ports: GEN_PORTS });
+    cases.push({ name: `generated iptables seed ${seed} (${load})`, origin: "generated", syntax: "iptables", load, format: "iptables-save", text: ipt.text, ports: GEN_PORTS, families: V4 });
     const nft = generateRuleset("nft", seed);
-    cases.push({ name: `generated nft seed ${seed}`, origin: "generated", syntax: "nft", load: "nft", format: "nft", text: nft.text, ports: GEN_PORTS });
+    // IPv4 rules in inet tables must leave IPv6 packets alone (and drop/accept policies apply): both families.
+    cases.push({ name: `generated nft seed ${seed}`, origin: "generated", syntax: "nft", load: "nft", format: "nft", text: nft.text, ports: GEN_PORTS, families: BOTH });
+    if (seed <= TRANSLATED_TO_IPV6) {
+      const load6 = seed % 2 === 0 ? "ip6tables" : "ip6tables-legacy";
+      cases.push({ name: `generated ip6tables seed ${seed} (${load6})`, origin: "generated", syntax: "iptables", load: load6, format: "iptables-save", text: toIpv6Ruleset(ipt).text, ports: GEN_PORTS, families: V6 });
+      cases.push({ name: `generated nft seed ${seed} in IPv6`, origin: "generated", syntax: "nft", load: "nft", format: "nft", text: toIpv6Ruleset(nft).text, ports: GEN_PORTS, families: BOTH });
+    }
   }
   return cases;
 }
@@ -156,10 +172,19 @@ function generatedCases(): Case[] {
 function dumpsFor(load: LoadKind): DumpKind[] {
   if (load === "iptables") return ["iptables-nft-save"];
   if (load === "iptables-legacy") return ["iptables-legacy-save"];
+  if (load === "ip6tables") return ["ip6tables-nft-save"];
+  if (load === "ip6tables-legacy") return ["ip6tables-legacy-save"];
   return ["nft-text", "nft-json"];
 }
 
-const DUMP_FORMAT: Record<DumpKind, FirewallFormat> = { "iptables-nft-save": "iptables-save", "iptables-legacy-save": "iptables-save", "nft-text": "nft", "nft-json": "nft-json" };
+const DUMP_FORMAT: Record<DumpKind, FirewallFormat> = {
+  "iptables-nft-save": "iptables-save",
+  "iptables-legacy-save": "iptables-save",
+  "ip6tables-nft-save": "iptables-save",
+  "ip6tables-legacy-save": "iptables-save",
+  "nft-text": "nft",
+  "nft-json": "nft-json",
+};
 
 interface Tally {
   /** Timeouts measured again with more patience because stacklint said accept or reject. */
@@ -170,10 +195,11 @@ interface Tally {
   dumpAgreed: number;
   outcomes: Record<string, number>;
   bySyntax: Record<"iptables" | "nft", number>;
+  byFamily: Record<Family, number>;
   rulesets: Record<Case["origin"], number>;
 }
 
-const tally: Tally = { retries: 0, probes: 0, agreed: 0, dumpChecks: 0, dumpAgreed: 0, outcomes: {}, bySyntax: { iptables: 0, nft: 0 }, rulesets: { generated: 0, fixture: 0, corpus: 0 } };
+const tally: Tally = { retries: 0, probes: 0, agreed: 0, dumpChecks: 0, dumpAgreed: 0, outcomes: {}, bySyntax: { iptables: 0, nft: 0 }, byFamily: { ipv4: 0, ipv6: 0 }, rulesets: { generated: 0, fixture: 0, corpus: 0 } };
 const disagreements: Disagreement[] = [];
 const problems: string[] = [];
 const failedTexts = new Map<string, string>();
@@ -188,11 +214,13 @@ async function runCase(pair: LabPair, c: Case): Promise<void> {
   const texts: { parsed: string; format: FirewallFormat; text: string }[] = [{ parsed: "as loaded", format: c.format, text: c.text }];
   for (const dump of dumpsFor(c.load)) texts.push({ parsed: dump, format: DUMP_FORMAT[dump], text: await pair.dump(dump) });
   const rulesets = texts.map((t) => {
-    const { ruleset, diagnostics } = parseFirewall(t.format, `${c.name} [${t.parsed}]`, t.text);
+    // The file name stacklint sees: ip6tables dumps are known by their path (`rules.v6`), as on a host.
+    const file = `${c.load.startsWith("ip6tables") ? "rules.v6" : "ruleset"}: ${c.name} [${t.parsed}]`;
+    const { ruleset, diagnostics } = parseFirewall(t.format, file, t.text);
     if (diagnostics.length > 0) problems.push(`${c.name} [${t.parsed}]: ${diagnostics.map((d) => `${d.line ?? "?"}: ${d.message}`).join("; ")}`);
     return { ...t, ruleset };
   });
-  const probes = probesFor(c.ports);
+  const probes = probesFor(c.ports, c.families);
   const results = await Promise.all(
     probes.map(async (probe) => {
       const packet = packetOf(probe);
@@ -216,6 +244,7 @@ async function runCase(pair: LabPair, c: Case): Promise<void> {
         tally.probes++;
         if (agrees) tally.agreed++;
         if (c.origin === "generated") tally.bySyntax[c.syntax]++;
+        tally.byFamily[packetOf(probe).family]++;
       } else {
         tally.dumpChecks++;
         if (agrees) tally.dumpAgreed++;
@@ -238,7 +267,7 @@ async function runCase(pair: LabPair, c: Case): Promise<void> {
 
 const missing: string[] = [];
 if (process.getuid?.() !== 0) missing.push("root (network namespaces)");
-for (const program of ["ip", "nft", "iptables-nft-restore", "iptables-legacy-restore", "iptables-nft-save", "iptables-legacy-save"]) {
+for (const program of ["ip", "nft", "iptables-nft-restore", "iptables-legacy-restore", "iptables-nft-save", "iptables-legacy-save", "ip6tables-nft-restore", "ip6tables-legacy-restore"]) {
   if ((await which(program)) === null) missing.push(program);
 }
 if (!existsSync(PYTHON)) missing.push(PYTHON);
@@ -268,7 +297,7 @@ describe.skipIf(missing.length > 0)("the kernel as the firewall evaluator's orac
     const summary =
       `kernel agreement: ${tally.agreed}/${tally.probes} probes over ${cases.length} rulesets ` +
       `(${tally.rulesets.generated} generated: iptables ${tally.bySyntax.iptables} probes, nft ${tally.bySyntax.nft} probes; ` +
-      `${tally.rulesets.fixture} fixture and ${tally.rulesets.corpus} corpus loads); ` +
+      `${tally.rulesets.fixture} fixture and ${tally.rulesets.corpus} corpus loads; IPv4 ${tally.byFamily.ipv4}, IPv6 ${tally.byFamily.ipv6}); ` +
       `on the kernel's own re-dumps: ${tally.dumpAgreed}/${tally.dumpChecks}`;
     console.log(summary);
     console.log(`kernel outcomes: ${JSON.stringify(tally.outcomes)}; timeouts re-probed with ${RETRY_TIMEOUT_MS} ms: ${tally.retries}`);
@@ -291,7 +320,7 @@ describe.skipIf(missing.length > 0)("the kernel as the firewall evaluator's orac
     expect(problems).toEqual([]);
     expect(disagreements).toEqual([]);
     if (only !== undefined) return;
-    expect(tally.probes).toBeGreaterThanOrEqual(2 * GENERATED_PER_SYNTAX * probesFor(GEN_PORTS).length);
+    expect(tally.probes).toBeGreaterThanOrEqual(2 * GENERATED_PER_SYNTAX * probesFor(GEN_PORTS, V4).length);
     // The test can only catch a wrong verdict if the kernel gave every kind of answer.
     const kinds = Object.keys(tally.outcomes).map((k) => k.split(" ")[0]);
     for (const kind of ["connected", "error", "timeout"]) expect(kinds).toContain(kind);

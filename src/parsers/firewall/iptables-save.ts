@@ -41,8 +41,12 @@ interface MutableTable {
 export function guessIptablesFamily(file: string, text: string): PacketFamily {
   const fromPath = familyFromPath(file);
   if (fromPath) return fromPath;
-  // An address argument with a colon is IPv6 (ip6tables-save prints ::/0 only when negated).
-  return /\s(?:-s|-d|--source|--destination)\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*(?:\/\d+)?/u.test(text) || /icmpv6|ipv6-icmp|--icmpv6-type/u.test(text) ? "ipv6" : "ipv4";
+  // An address argument with a colon is IPv6 (ip6tables-save prints ::/0 only when negated), and
+  // so is an iprange of IPv6 addresses or ip6tables' REJECT types (`--reject-with icmp6-…`).
+  return /\s(?:-s|-d|--source|--destination|--src-range|--dst-range)\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*(?:\/\d+)?/u.test(text) ||
+    /icmpv6|ipv6-icmp|--icmpv6-type|--reject-with icmp6-/u.test(text)
+    ? "ipv6"
+    : "ipv4";
 }
 
 export function parseIptablesSave(file: string, text: string, options: IptablesParseOptions = {}): NetfilterParseResult {

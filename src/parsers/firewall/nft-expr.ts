@@ -21,8 +21,11 @@ export type NftAtom =
   | { readonly kind: "word"; readonly text: string; readonly quoted?: boolean }
   | { readonly kind: "range"; readonly from: string; readonly to: string }
   | { readonly kind: "prefix"; readonly address: string; readonly length: number }
-  /** `syn|ack` or a JSON flag array used as one value. */
-  | { readonly kind: "flags"; readonly names: readonly string[] };
+  /**
+   * `syn|ack`, `syn,ack` or a JSON flag array used as one value. `or`: written with `|` (JSON
+   * `{"|": […]}`), the one value that is the OR of the flags, not a list of alternatives.
+   */
+  | { readonly kind: "flags"; readonly names: readonly string[]; readonly or?: boolean };
 
 export type NftRight =
   | { readonly kind: "atoms"; readonly atoms: readonly NftAtom[]; readonly set: boolean }
@@ -331,6 +334,15 @@ export function buildNftMatch(
 
   const elements = elementsOf(spec.type, right.atoms);
   if (!elements) return notUnderstood();
+  if (elements.kind === "ct-states" && !right.set && elements.states.length > 1) {
+    // Several states as one value: nft 1.0.6 compiles `ct state new,invalid` (no operator) to a
+    // bitmask test, "any of", but `ct state != new,invalid`, `== new,invalid` and the listed form
+    // `ct state invalid | new` to a comparison with the OR of the states (`cmp neq reg 1 0x9`).
+    // A packet has exactly one state, so that equality never holds: `==` never matches, `!=`
+    // always does. Measured against the kernel by test/system/firewall-kernel.test.ts.
+    const orValue = right.atoms.some((a) => a.kind === "flags" && a.or === true);
+    if (op === "==" || op === "!=" || (orValue && op === "implicit")) return match({ kind: "ct-states", states: [] }, negate);
+  }
   return match(elements, negate);
 }
 

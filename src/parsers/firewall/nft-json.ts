@@ -220,7 +220,7 @@ function atomOf(node: JsonNode): NftAtom | null {
           else if (atom.kind === "word") names.push(atom.text);
           else return null;
         }
-        return { kind: "flags", names };
+        return { kind: "flags", names, or: true };
       }
       return null;
     }

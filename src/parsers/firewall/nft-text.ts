@@ -1035,7 +1035,7 @@ function readAtom(tokens: readonly Token[], from: number): { atom: NftAtom; next
       if (tokens[k]!.text !== "|" && tokens[k]!.text !== ",") names.push(tokens[k]!.text);
       k++;
     }
-    return { atom: { kind: "flags", names }, next: k + 1 };
+    return { atom: { kind: "flags", names, or: true }, next: k + 1 };
   }
   if (t.kind !== "word" && t.kind !== "string") return null;
   if (tokens[from + 1]?.text === "|") {
@@ -1045,7 +1045,7 @@ function readAtom(tokens: readonly Token[], from: number): { atom: NftAtom; next
       names.push(tokens[k + 1]!.text);
       k += 2;
     }
-    return { atom: { kind: "flags", names }, next: k };
+    return { atom: { kind: "flags", names, or: true }, next: k };
   }
   return { atom: tokenAtom(t), next: from + 1 };
 }
@@ -1059,7 +1059,9 @@ function readFlagList(tokens: readonly Token[], from: number): { atom: NftAtom; 
     names.push(tokens[k + 1]!.text);
     k += 2;
   }
-  return { atom: { kind: "flags", names }, next: k };
+  // `a | b` alone stays one OR-ed value; with commas it is a list.
+  const or = k === first.next && first.atom.kind === "flags" && first.atom.or === true;
+  return { atom: { kind: "flags", names, ...(or ? { or: true } : {}) }, next: k };
 }
 
 /** `value`, `a,b,c` (flag lists), `{ a, b }`, `@set`. */

@@ -2,7 +2,19 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../../src/model/firewall/evaluate.js";
 import { parseFirewall } from "../../../src/parsers/firewall/index.js";
-import { GEN_PORTS, LAB_DESTINATIONS, LAB_SERVER_IF, LAB_SOURCES, generateRuleset, prng, type GenSyntax } from "../../helpers/firewall-gen.js";
+import {
+  GEN_PORTS,
+  LAB_DESTINATIONS,
+  LAB_DESTINATIONS6,
+  LAB_SERVER_IF,
+  LAB_SOURCES,
+  LAB_SOURCES6,
+  generateRuleset,
+  prng,
+  toIpv6,
+  toIpv6Ruleset,
+  type GenSyntax,
+} from "../../helpers/firewall-gen.js";
 
 /**
  * The seeded generator behind the kernel differential test (test/system/firewall-kernel.test.ts):
@@ -54,6 +66,38 @@ describe("firewall ruleset generator", () => {
     }
     // The kernel test only proves something if the rulesets lead to every verdict, often.
     for (const verdict of ["accept", "drop", "reject"]) expect(verdicts.get(verdict) ?? 0, verdict).toBeGreaterThan(SEEDS.length * 2);
+  });
+
+  it("maps the lab's IPv4 addresses to IPv6 ones with the same subnet structure", () => {
+    expect(LAB_SOURCES6).toEqual(["fd00:200:1::2", "fd00:200:1::4d", "fd00:200:2::2", "fd00:200:2::c8"]);
+    expect(LAB_DESTINATIONS6).toEqual(["fd00:200:1::1", "fd00:200:2::1"]);
+    expect(["10.200.1.0/24", "10.200.0.0/16", "10.200.1.64/26", "10.200.2.128/25", "10.0.0.0/8", "192.0.2.0/24"].map(toIpv6)).toEqual([
+      "fd00:200:1::/48",
+      "fd00:200::/40",
+      "fd00:200:1::40/122",
+      "fd00:200:2::80/121",
+      "fd00::/16",
+      "2001:db8:2::0/48",
+    ]);
+  });
+
+  it.each(SYNTAXES)("%s: the IPv6 translations parse without diagnostics and decide every lab packet", (syntax) => {
+    for (const seed of SEEDS.slice(0, 100)) {
+      const { text } = toIpv6Ruleset(generateRuleset(syntax, seed));
+      expect(text, `seed ${seed}`).not.toMatch(/\b10\.200\.|\bip saddr|\bipv4_addr|icmp-port-unreachable/u);
+      // An ip6tables-save dump with no address in it says its family only through its path.
+      const { ruleset, diagnostics } = parseFirewall(FORMAT[syntax], syntax === "iptables" ? `etc/iptables/rules.v6` : `seed-${seed}-v6.nft`, text);
+      expect(diagnostics, `seed ${seed}`).toEqual([]);
+      // An nft ruleset decides both families; an ip6tables dump only IPv6.
+      const sources = syntax === "nft" ? [...LAB_SOURCES, ...LAB_SOURCES6] : LAB_SOURCES6;
+      for (const saddr of sources) {
+        const v6 = saddr.includes(":");
+        for (const daddr of v6 ? LAB_DESTINATIONS6 : LAB_DESTINATIONS) {
+          const result = evaluate(ruleset, { family: v6 ? "ipv6" : "ipv4", saddr, daddr, protocol: "tcp", dport: 11211, iif: LAB_SERVER_IF, hook: "input", state: "new" });
+          expect(result.verdict, `seed ${seed} ${saddr}: ${result.unknownReason}`).not.toBe("unknown");
+        }
+      }
+    }
   });
 
   it.each(SYNTAXES)("%s: the rulesets use the features the kernel test is meant to cover", (syntax) => {

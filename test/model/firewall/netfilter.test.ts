@@ -304,3 +304,22 @@ describe("conntrack before its own priority", () => {
     expect(evaluate(tables("", "-A PREROUTING -m conntrack --ctstate NEW -j DROP"), syn()).verdict).toBe("drop");
   });
 });
+
+// Found by the kernel differential test: nft compares `!= a,b` with the OR of the states.
+describe("ct state with several states as one value", () => {
+  const chain = (rule: string) => nft(`table inet t {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\t${rule}\n\t}\n}\n`);
+
+  it("`ct state != established,related drop` drops every packet, NEW ones included", () => {
+    const ruleset = chain("ct state != established,related drop");
+    expect(evaluate(ruleset, syn()).verdict).toBe("drop");
+    expect(evaluate(ruleset, syn({ state: "established" })).verdict).toBe("drop");
+  });
+
+  it("the comma list without an operator is any-of; braces are a set", () => {
+    expect(evaluate(chain("ct state established,related drop"), syn()).verdict).toBe("accept");
+    expect(evaluate(chain("ct state established,related drop"), syn({ state: "related" })).verdict).toBe("drop");
+    expect(evaluate(chain("ct state != { established, related } drop"), syn()).verdict).toBe("drop");
+    expect(evaluate(chain("ct state != { established, related } drop"), syn({ state: "established" })).verdict).toBe("accept");
+    expect(evaluate(chain("ct state established | related drop"), syn({ state: "established" })).verdict).toBe("accept");
+  });
+});

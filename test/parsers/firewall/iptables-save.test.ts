@@ -138,6 +138,10 @@ describe("iptables-save: files", () => {
     expect(guessIptablesFamily("etc/sysconfig/iptables", "")).toBe("ipv4");
     expect(guessIptablesFamily("dump.txt", "-A INPUT -s fd00::/64 -j ACCEPT")).toBe("ipv6");
     expect(guessIptablesFamily("dump.txt", "-A INPUT -s 10.0.0.1/32 -j ACCEPT")).toBe("ipv4");
+    // Seen in the kernel differential test: ip6tables-save dumps without -s/-d still say IPv6.
+    expect(guessIptablesFamily("dump.txt", "-A INPUT -j REJECT --reject-with icmp6-port-unreachable")).toBe("ipv6");
+    expect(guessIptablesFamily("dump.txt", "-A INPUT -m iprange --src-range fd00::2-fd00::50 -j DROP")).toBe("ipv6");
+    expect(guessIptablesFamily("dump.txt", "-A INPUT -m iprange --src-range 10.0.0.2-10.0.0.50 -j DROP")).toBe("ipv4");
     const v6 = parseIptablesSave("rules.v6", "*filter\n:INPUT DROP [0:0]\n-A INPUT -s fd00:10::/64 -j ACCEPT\nCOMMIT\n").ruleset;
     expect(v6.families).toEqual(["ipv6"]);
     expect(v6.tables[0]!.family).toBe("ip6");

@@ -44,6 +44,21 @@ describe("nft -j list ruleset", () => {
     expect(pretty.split("\n")[again.location.line - 1]!.trim()).toBe('"rule": {');
   });
 
+  it("ct state with an OR-ed value compares with the OR, as the kernel does (found by the kernel differential test)", () => {
+    const rule = (op: string, right: string) =>
+      `{"nftables": [{"table": {"family": "inet", "name": "t"}}, {"chain": {"family": "inet", "table": "t", "name": "c", "type": "filter", "hook": "input", "prio": 0, "policy": "accept"}}, {"rule": {"family": "inet", "table": "t", "chain": "c", "expr": [{"match": {"op": "${op}", "left": {"ct": {"key": "state"}}, "right": ${right}}}, {"drop": null}]}}]}`;
+    const read = (op: string, right: string) => {
+      const { ruleset, diagnostics } = parseNftJson("nft.json", rule(op, right));
+      expect(diagnostics).toEqual([]);
+      return ruleText(chainOf(ruleset, "t", "c").rules[0]!);
+    };
+    // What `nft -j list ruleset` prints for `ct state != new,invalid`, `ct state new,invalid` and `ct state != { new, invalid }`.
+    expect(read("!=", '{"|": ["invalid", "new"]}')).toBe("ct-state!= => drop");
+    expect(read("==", '{"|": ["invalid", "new"]}')).toBe("ct-state= => drop");
+    expect(read("in", '["invalid", "new"]')).toBe("ct-state=invalid,new => drop");
+    expect(read("!=", '{"set": ["invalid", "new"]}')).toBe("ct-state!=invalid,new => drop");
+  });
+
   it("reads command wrappers (nft -j -f input)", () => {
     const input = JSON.stringify({
       nftables: [

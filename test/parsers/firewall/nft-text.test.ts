@@ -40,6 +40,15 @@ describe("nft rules", () => {
     ["ct state new tcp dport 11211 accept", "ct-state=new dport=11211 => accept"],
     ["ct state invalid drop", "ct-state=invalid => drop"],
     ["ct state != new drop", "ct-state!=new => drop"],
+    // Found by the kernel differential test: several states as one value compare the state with
+    // their OR (nft 1.0.6 bytecode `cmp neq reg 1 0x9`), which a packet's single state never equals;
+    // only the bare comma list is "any of", and braces are a set.
+    ["ct state != new,invalid drop", "ct-state!= => drop"],
+    ["ct state != invalid | new drop", "ct-state!= => drop"],
+    ["ct state == new,invalid drop", "ct-state= => drop"],
+    ["ct state invalid | new drop", "ct-state= => drop"],
+    ["ct state new,invalid drop", "ct-state=new,invalid => drop"],
+    ["ct state != { new, invalid } drop", "ct-state!=new,invalid => drop"],
     ["ct state vmap { established : accept, related : accept, invalid : drop }", "=> vmap ct-state {established:accept,related:accept,invalid:drop}"],
     ["tcp dport vmap { 22 : accept, 11211 : jump other }", "=> vmap dport {22:accept,11211:jump other}"],
     ["meta nfproto ipv4 accept", "nfproto=2 => accept"],

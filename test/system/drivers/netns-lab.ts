@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
-import { LAB_DESTINATIONS, LAB_SERVER_IF, LAB_SOURCES } from "../../helpers/firewall-gen.js";
+import { LAB_DESTINATIONS, LAB_DESTINATIONS6, LAB_SERVER_IF, LAB_SOURCES, LAB_SOURCES6 } from "../../helpers/firewall-gen.js";
 
 /**
  * A firewall lab made of network namespace pairs: in each, a server namespace (veth `vsrv0` with
@@ -19,7 +19,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Debian's python3 (raw sockets for the prober); .ci/run installs it. */
 export const PYTHON = "/usr/bin/python3";
 
-export type LoadKind = "iptables" | "iptables-legacy" | "nft" | "nft-json";
+export type LoadKind = "iptables" | "iptables-legacy" | "ip6tables" | "ip6tables-legacy" | "nft" | "nft-json";
+export type DumpKind = "iptables-nft-save" | "iptables-legacy-save" | "ip6tables-nft-save" | "ip6tables-legacy-save" | "nft-text" | "nft-json";
 export type KernelOutcome = "connected" | "error" | "timeout";
 
 export interface Probe {
@@ -124,6 +125,7 @@ class LineProcess {
 
 export class LabPair {
   private legacyUsed = false;
+  private legacy6Used = false;
   private prober: LineProcess | null = null;
   private listener: LineProcess | null = null;
 
@@ -144,11 +146,21 @@ export class LabPair {
     await inClient("ip", "link", "set", "lo", "up");
     for (const address of LAB_DESTINATIONS) await inServer("ip", "addr", "add", `${address}/24`, "dev", LAB_SERVER_IF);
     for (const address of LAB_SOURCES) await inClient("ip", "addr", "add", `${address}/24`, "dev", "vcli0");
+    // IPv6 images of the same addresses; nodad: usable at once, no duplicate-address detection wait.
+    for (const address of LAB_DESTINATIONS6) await inServer("ip", "addr", "add", `${address}/64`, "dev", LAB_SERVER_IF, "nodad");
+    for (const address of LAB_SOURCES6) await inClient("ip", "addr", "add", `${address}/64`, "dev", "vcli0", "nodad");
+    // Fixed MAC addresses and permanent IPv6 neighbours: a ruleset that drops ICMPv6 (policy drop
+    // without an ND exception) must not decide the probe by breaking neighbour discovery, which
+    // the evaluator does not model (the probe is about the SYN). ARP is not filtered by ip/inet.
+    await inServer("ip", "link", "set", LAB_SERVER_IF, "address", "02:00:00:00:00:01");
+    await inClient("ip", "link", "set", "vcli0", "address", "02:00:00:00:00:02");
+    for (const address of LAB_SOURCES6) await inServer("ip", "-6", "neigh", "add", address, "lladdr", "02:00:00:00:00:02", "dev", LAB_SERVER_IF, "nud", "permanent");
+    for (const address of LAB_DESTINATIONS6) await inClient("ip", "-6", "neigh", "add", address, "lladdr", "02:00:00:00:00:01", "dev", "vcli0", "nud", "permanent");
     await inServer("ip", "link", "set", LAB_SERVER_IF, "up");
     await inClient("ip", "link", "set", "vcli0", "up");
     // REJECT answers with ICMP: the per-peer and global ICMP rate limits would turn a burst of
     // rejects into apparent drops, so they are lifted inside the server namespace (only there).
-    await inServer("sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=1000000", "net.ipv4.icmp_msgs_burst=1000000");
+    await inServer("sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=1000000", "net.ipv4.icmp_msgs_burst=1000000", "net.ipv6.icmp.ratelimit=0");
     // No duplicate-address detection delay is involved (IPv4 only); wait for the link to be up.
     this.listener = await new Promise<LineProcess>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`listener in ${this.server} did not start`)), 10_000);
@@ -168,11 +180,15 @@ export class LabPair {
     const file = path.join(this.scratch, `${this.server}.rules`);
     writeFileSync(file, text);
     const reset = ["nft flush ruleset"];
-    if (this.legacyUsed || kind === "iptables-legacy") reset.push(`iptables-legacy-restore ${path.join(this.scratch, "empty-legacy")}`);
     this.legacyUsed ||= kind === "iptables-legacy";
+    this.legacy6Used ||= kind === "ip6tables-legacy";
+    if (this.legacyUsed) reset.push(`iptables-legacy-restore ${path.join(this.scratch, "empty-legacy")}`);
+    if (this.legacy6Used) reset.push(`ip6tables-legacy-restore ${path.join(this.scratch, "empty-legacy")}`);
     const load = {
       iptables: `iptables-nft-restore ${file}`,
       "iptables-legacy": `iptables-legacy-restore ${file}`,
+      ip6tables: `ip6tables-nft-restore ${file}`,
+      "ip6tables-legacy": `ip6tables-legacy-restore ${file}`,
       nft: `nft -f ${file}`,
       "nft-json": `nft -j -f ${file}`,
     }[kind];
@@ -180,8 +196,8 @@ export class LabPair {
   }
 
   /** The kernel's ruleset as its own tools print it. */
-  async dump(kind: "iptables-nft-save" | "iptables-legacy-save" | "nft-text" | "nft-json"): Promise<string> {
-    const command = { "iptables-nft-save": "iptables-nft-save", "iptables-legacy-save": "iptables-legacy-save", "nft-text": "nft list ruleset", "nft-json": "nft -j list ruleset" }[kind];
+  async dump(kind: DumpKind): Promise<string> {
+    const command = kind === "nft-text" ? "nft list ruleset" : kind === "nft-json" ? "nft -j list ruleset" : kind;
     const result = await run("ip", ["netns", "exec", this.server, "sh", "-c", `PATH=/usr/sbin:/usr/bin:/sbin:/bin; ${command}`]);
     if (result.code !== 0) throw new Error(`${command} in ${this.server} failed: ${result.stderr}`);
     return result.stdout;

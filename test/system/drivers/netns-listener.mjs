@@ -10,7 +10,8 @@ for (const port of ports) {
     process.stderr.write(`listen ${port}: ${error.message}\n`);
     process.exit(1);
   });
-  server.listen({ port, host: "0.0.0.0", backlog: 1024 }, () => {
+  // "::" without ipv6Only: one dual-stack socket per port serves IPv4 and IPv6 clients.
+  server.listen({ port, host: "::", backlog: 1024 }, () => {
     if (++listening === ports.length) process.stdout.write("ready\n");
   });
 }

@@ -22,12 +22,12 @@ import struct
 import sys
 import time
 
-ETH_P_IP = 0x0800
+ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 INTERFACE = sys.argv[1]
 sel = selectors.DefaultSelector()
-capture = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
-capture.bind((INTERFACE, ETH_P_IP))
+capture = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
+capture.bind((INTERFACE, ETH_P_ALL))
 capture.setblocking(False)
 capture.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
 sel.register(capture, selectors.EVENT_READ, "capture")
@@ -71,7 +71,8 @@ def start(request):
         return
     if next_port > 64999:
         raise SystemExit("out of local ports")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in request["src"] else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
     sock.bind((request["src"], next_port))
     next_port += 1
@@ -85,9 +86,15 @@ def start(request):
     pending[key] = {"id": request["id"], "sock": sock, "started": time.monotonic(), "deadline": time.monotonic() + request["timeoutMs"] / 1000}
 
 
+def addresses(packet):
+    """(source, destination, header length, protocol) of an IPv4 or IPv6 packet (no extension headers)."""
+    if packet[0] >> 4 == 6:
+        return socket.inet_ntop(socket.AF_INET6, packet[8:24]), socket.inet_ntop(socket.AF_INET6, packet[24:40]), 40, packet[6]
+    return socket.inet_ntoa(packet[12:16]), socket.inet_ntoa(packet[16:20]), (packet[0] & 15) * 4, packet[9]
+
+
 def tcp_segment(packet):
-    ihl = (packet[0] & 15) * 4
-    src, dst = socket.inet_ntoa(packet[12:16]), socket.inet_ntoa(packet[16:20])
+    src, dst, ihl, _ = addresses(packet)
     sport, dport = struct.unpack("!HH", packet[ihl:ihl + 4])
     flags = packet[ihl + 13]
     # The reply travels from the server to us: key by our side first.
@@ -99,17 +106,20 @@ def tcp_segment(packet):
 
 
 def icmp_message(packet):
-    ihl = (packet[0] & 15) * 4
+    """ICMP destination unreachable (type 3) or ICMPv6 destination unreachable (type 1) quoting a SYN of ours."""
+    _, _, ihl, _ = addresses(packet)
     kind, code = packet[ihl], packet[ihl + 1]
-    if kind != 3:
+    v6 = packet[0] >> 4 == 6
+    if kind != (1 if v6 else 3):
         return
     inner = packet[ihl + 8:]
-    inner_ihl = (inner[0] & 15) * 4
-    if inner[9] != socket.IPPROTO_TCP or len(inner) < inner_ihl + 4:
+    if len(inner) < 20:
         return
-    src, dst = socket.inet_ntoa(inner[12:16]), socket.inet_ntoa(inner[16:20])
+    src, dst, inner_ihl, protocol = addresses(inner)
+    if protocol != socket.IPPROTO_TCP or len(inner) < inner_ihl + 4:
+        return
     sport, dport = struct.unpack("!HH", inner[inner_ihl:inner_ihl + 4])
-    answer((src, sport, dst, dport), "error", f"ICMP 3/{code}")
+    answer((src, sport, dst, dport), "error", f"ICMP{'v6' if v6 else ''} {kind}/{code}")
 
 
 while True:
@@ -132,12 +142,15 @@ while True:
                     packet, address = capture.recvfrom(65535)
                 except BlockingIOError:
                     break
-                if address[2] == PACKET_OUTGOING or len(packet) < 28:
+                if address[2] == PACKET_OUTGOING or len(packet) < 28 or packet[0] >> 4 not in (4, 6):
                     continue
-                if packet[9] == socket.IPPROTO_TCP:
+                if packet[0] >> 4 == 6 and len(packet) < 48:
+                    continue
+                protocol = addresses(packet)[3]
+                if protocol == socket.IPPROTO_TCP:
                     stats["tcp"] += 1
                     tcp_segment(packet)
-                elif packet[9] == socket.IPPROTO_ICMP:
+                elif protocol in (socket.IPPROTO_ICMP, socket.IPPROTO_ICMPV6):
                     icmp_message(packet)
     now = time.monotonic()
     for key in [k for k, p in pending.items() if p["deadline"] <= now]:
