@@ -116,7 +116,7 @@ type GenMatch =
   | { kind: "ct"; negate: boolean; states: string[]; legacyState: boolean }
   | { kind: "syn"; negate: boolean; variant: number }
   | { kind: "mark"; negate: boolean; value: number; mask?: number }
-  | { kind: "iifset"; names: string[] };
+  | { kind: "iifset"; negate: boolean; names: string[] };
 
 type GenVerdict =
   | { kind: "accept" | "drop" | "return" | "log" | "none" }
@@ -184,7 +184,7 @@ function genMatches(r: Rand, syntax: GenSyntax): GenMatch[] {
         matches.push({ kind, negate: r.chance(0.3), value: r.pick([0, 1, 2, 0x10]), ...(r.chance(0.3) ? { mask: 0xff } : {}) });
         break;
       case "iifset":
-        if (syntax === "nft") matches.push({ kind, names: r.some(["lo", LAB_SERVER_IF, "eth0", "vsrv*"], 2) });
+        if (syntax === "nft") matches.push({ kind, negate: r.chance(0.3), names: r.some(["lo", LAB_SERVER_IF, "eth0", "vsrv*"], 2) });
         break;
     }
   }
@@ -379,7 +379,17 @@ export function generateIptables(seed: number): GeneratedRuleset {
       lines.push(counters + [`-A ${chain.name}`, ...iptMatches(r, rule), iptVerdict(iptRejectFits(rule))].filter((p) => p !== "").join(" "));
     }
   }
-  lines.push("COMMIT", "");
+  lines.push("COMMIT");
+  if (r.chance(0.15)) {
+    // The security table's INPUT runs after filter (priority 50): reached only by what filter accepted.
+    lines.push("*security", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]");
+    for (let k = r.int(1, 2); k > 0; k--) {
+      const rule: GenRule = { matches: genMatches(r, "iptables"), verdict: r.chance(0.5) ? { kind: "drop" } : { kind: "accept" }, counter: false };
+      lines.push(["-A INPUT", ...iptMatches(r, rule), iptVerdict(rule.verdict)].filter((p) => p !== "").join(" "));
+    }
+    lines.push("COMMIT");
+  }
+  lines.push("");
   return { syntax: "iptables", seed, text: lines.join("\n") };
 }
 
@@ -414,8 +424,10 @@ function nftRule(r: Rand, rule: GenRule, sets: Map<string, string>, family: "ip"
         parts.push(`ip ${m.kind} ${op}${nftValues(m.values, sets, r, "ipv4_addr")}`);
         break;
       case "proto":
-        if (family === "ip" && m.protos.length === 1 && r.chance(0.3)) parts.push(`ip protocol ${op}${m.protos[0]}`);
-        else parts.push(`meta l4proto ${op}${m.protos.length === 1 ? m.protos[0] : `{ ${m.protos.join(", ")} }`}`);
+        // Numbers for names now and then: `meta l4proto 6`, `ip protocol 17`.
+        const protos = m.protos.map((p) => (r.chance(0.2) ? String(p === "tcp" ? 6 : 17) : p));
+        if (family === "ip" && protos.length === 1 && r.chance(0.3)) parts.push(`ip protocol ${op}${protos[0]}`);
+        else parts.push(`meta l4proto ${op}${protos.length === 1 ? protos[0] : `{ ${protos.join(", ")} }`}`);
         break;
       case "dport": {
         const only = m.ports.length === 1 ? m.ports[0]! : null;
@@ -445,7 +457,7 @@ function nftRule(r: Rand, rule: GenRule, sets: Map<string, string>, family: "ip"
         parts.push(m.mask === undefined ? `meta mark ${op}0x${m.value.toString(16)}` : `meta mark and 0x${m.mask.toString(16)} ${m.negate ? "!=" : "=="} 0x${m.value.toString(16)}`);
         break;
       case "iifset":
-        parts.push(`iifname { ${m.names.map((n) => `"${n}"`).join(", ")} }`);
+        parts.push(`${r.chance(0.3) ? "meta " : ""}iifname ${op}{ ${m.names.map((n) => `"${n}"`).join(", ")} }`);
         break;
     }
   }
@@ -496,6 +508,13 @@ function nftRule(r: Rand, rule: GenRule, sets: Map<string, string>, family: "ip"
   return parts.join(" ");
 }
 
+/** A priority as a number or through nft's names (`raw`, `mangle`, `filter + 10`, `security`). */
+function priorityText(priority: number, r: Rand): string {
+  if (r.chance(0.5)) return String(priority);
+  const named: Record<number, string> = { [-300]: "raw", [-150]: "mangle", [-5]: "filter - 5", 0: "filter", 10: "filter + 10", 50: "security", 100: "filter + 100" };
+  return named[priority] ?? String(priority);
+}
+
 function nftSimpleVerdict(v: GenVerdict): string {
   if (v.kind === "jump" || v.kind === "goto") return `${v.kind} ${v.chain}`;
   return v.kind === "reject" ? "reject" : v.kind;
@@ -523,7 +542,7 @@ export function generateNft(seed: number): GeneratedRuleset {
   // One to three tables, each with one base chain on input (or prerouting) at its own priority.
   const tableCount = r.int(1, 3);
   // Distinct priorities: the kernel's order among equal priorities is registration order.
-  const priorities = [-300, -150, -5, 0, 10, 100];
+  const priorities = [-300, -150, -5, 0, 10, 50, 100];
   for (let t = 0; t < tableCount; t++) {
     const family = r.chance(0.6) ? "inet" : "ip";
     const tableName = `t${t}`;
@@ -534,7 +553,7 @@ export function generateNft(seed: number): GeneratedRuleset {
     const body: string[] = [];
     chains.forEach((chain, index) => {
       body.push(`\tchain ${chain.name} {`);
-      if (index === 0) body.push(`\t\ttype filter hook ${hook} priority ${priority}; policy ${r.chance(0.6) ? "accept" : "drop"};`);
+      if (index === 0) body.push(`\t\ttype filter hook ${hook} priority ${priorityText(priority, r)}; policy ${r.chance(0.6) ? "accept" : "drop"};`);
       for (const rule of chain.rules) {
         const effectiveFamily = family === "inet" ? "inet" : "ip";
         const text = nftRule(r, rule, sets, effectiveFamily);

@@ -45,7 +45,7 @@ describe("firewall ruleset generator", () => {
 
   it("is pinned: seed 1 of each syntax hashes to the recorded value (a changed generator changes the seeds' meaning)", () => {
     const digest = (syntax: GenSyntax) => createHash("sha256").update(generateRuleset(syntax, 1).text).digest("hex").slice(0, 16);
-    expect({ iptables: digest("iptables"), nft: digest("nft") }).toEqual({ iptables: "5107603afa8204b6", nft: "4c5dc589ef519dbb" });
+    expect({ iptables: digest("iptables"), nft: digest("nft") }).toEqual({ iptables: "5107603afa8204b6", nft: "97526ac2843ad4e1" });
   });
 
   it.each(SYNTAXES)("%s: every ruleset parses without diagnostics and every lab packet gets a decided verdict", (syntax) => {
@@ -104,8 +104,8 @@ describe("firewall ruleset generator", () => {
     const all = SEEDS.map((seed) => generateRuleset(syntax, seed).text).join("\n");
     const features =
       syntax === "iptables"
-        ? [" -g ", " -j RETURN", " ! -s ", "-m multiport --dports", "-m iprange", "--ctstate", "--state", "-j LOG", "-j REJECT --reject-with", "--comment", " -i vsrv+", ":INPUT DROP", "-j MARK", "-m mark", "-j CT --notrack", "*mangle", "--syn", "--tcp-flags"]
-        : ["goto ", "jump ", " return", "ip saddr != ", "tcp dport { ", "th dport", "-", "@s", " vmap ", "ct state", "iifname", "iif ", "meta l4proto", "reject with", "comment ", "policy drop", "hook prerouting", "notrack", "meta mark set", "continue", "log prefix"];
+        ? [" -g ", " -j RETURN", " ! -s ", "-m multiport --dports", "-m iprange", "--ctstate", "--state", "-j LOG", "-j REJECT --reject-with", "--comment", " -i vsrv+", ":INPUT DROP", "-j MARK", "-m mark", "-j CT --notrack", "*mangle", "*security", "*raw", "--syn", "--tcp-flags", " ! --dport", "--dport :", "-i +"]
+        : ["goto ", "jump ", " return", "ip saddr != ", "tcp dport { ", "th dport", "-", "@s", " vmap ", "ct state", "iifname", "iif ", "meta l4proto", "reject with", "comment ", "policy drop", "hook prerouting", "notrack", "meta mark set", "continue", "log prefix", "meta iifname", "iifname != {", "priority filter", "priority raw", "ct state != ", "map m", "tcp dport >= "];
     for (const feature of features) expect(all, feature).toContain(feature);
   });
 });
