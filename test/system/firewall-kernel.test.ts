@@ -25,6 +25,9 @@ const FIXTURES = path.join(root, "fixtures/parsers/firewall");
 
 /** Every port any case is about: the generator's and the fixtures' (22, 80, 443, 3306, 6379, 11111, 11211). */
 const LISTEN_PORTS = [...new Set([...GEN_PORTS, 443, 3306, 6379, 11111])].sort((a, b) => a - b);
+// Debugging knobs: STACKLINT_FWLAB_PAIRS (namespace pairs, default 8), STACKLINT_FWLAB_ONLY (see
+// below), STACKLINT_FWLAB_DEBUG=1 (after a timeout that stays one, report the server's TCP
+// counters, sockets and neighbours and the prober's statistics as a problem).
 const PAIRS = Number(process.env.STACKLINT_FWLAB_PAIRS ?? 8);
 const GENERATED_PER_SYNTAX = 200;
 /** Of those, how many are also loaded translated to IPv6 (ip6tables-save, nft with ip6). */

@@ -85,7 +85,7 @@ const EMPTY_LEGACY = ["*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"
 
 /** A long-running helper inside a namespace that talks JSON lines. */
 class LineProcess {
-  private readonly pending = new Map<number, (value: ProbeResult) => void>();
+  private readonly pending = new Map<number, { resolve: (value: ProbeResult) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   readonly child: ChildProcess;
   stderr = "";
@@ -96,15 +96,34 @@ class LineProcess {
     readline.createInterface({ input: this.child.stdout! }).on("line", (line) => {
       if (onLine) return onLine(line);
       const answer = JSON.parse(line) as { id: number } & ProbeResult;
-      this.pending.get(answer.id)?.({ outcome: answer.outcome, code: answer.code, ms: answer.ms });
+      this.pending.get(answer.id)?.resolve({ outcome: answer.outcome, code: answer.code, ms: answer.ms });
       this.pending.delete(answer.id);
+    });
+    // A helper that dies fails its pending requests instead of leaving them hanging.
+    this.child.once("exit", (code, signal) => {
+      for (const { reject } of this.pending.values()) reject(new Error(`${argv.join(" ")} in ${namespace} exited (${code ?? signal}): ${this.stderr.trim()}`));
+      this.pending.clear();
     });
   }
 
-  request(body: object): Promise<ProbeResult> {
+  /** One request; it fails after `limitMs` without an answer. */
+  request(body: object, limitMs = 10_000): Promise<ProbeResult> {
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no answer to ${JSON.stringify(body)} within ${limitMs} ms: ${this.stderr.trim()}`));
+      }, limitMs);
+      this.pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       this.child.stdin!.write(JSON.stringify({ id, ...body }) + "\n");
     });
   }
@@ -213,7 +232,7 @@ export class LabPair {
   }
 
   probe(probe: Probe, timeoutMs: number): Promise<ProbeResult> {
-    return this.prober!.request({ ...probe, timeoutMs });
+    return this.prober!.request({ ...probe, timeoutMs }, timeoutMs + 10_000);
   }
 
   async tearDown(): Promise<void> {
