@@ -98,9 +98,12 @@ function hostRuleset(file: string, format: string, ruleset: FirewallRuleset, als
 /** The packet of a new TCP connection, as seen on one side. */
 export interface ConnectionPacket {
   readonly saddr: string | null;
-  readonly daddr: string;
+  /** null: not known (a wildcard listener on a host whose addresses are not in the inputs). */
+  readonly daddr: string | null;
   readonly dport: number;
   readonly protocol?: "tcp" | "udp";
+  /** The family when neither address says it. */
+  readonly family?: PacketFamily;
 }
 
 /**
@@ -110,14 +113,14 @@ export interface ConnectionPacket {
  * known; a packet between two addresses of the same host travels over lo.
  */
 export function hostVerdict(firewall: HostFirewall | undefined, hostId: string, hook: "input" | "output", connection: ConnectionPacket, sameHost: boolean): HostPathVerdict {
-  const daddr = parseIp(connection.daddr);
-  const family: PacketFamily = daddr?.family === 6 ? "ipv6" : "ipv4";
+  const known = parseIp(connection.daddr ?? connection.saddr ?? "");
+  const family: PacketFamily = known ? (known.family === 6 ? "ipv6" : "ipv4") : (connection.family ?? "ipv4");
   const peer = hook === "input" ? connection.saddr : connection.daddr;
   const iface = sameHost ? "lo" : peer === null ? null : interfaceFor(firewall?.interfaces ?? [], peer);
   const packet: Packet = {
     family,
     ...(connection.saddr !== null ? { saddr: connection.saddr } : {}),
-    daddr: connection.daddr,
+    ...(connection.daddr !== null ? { daddr: connection.daddr } : {}),
     protocol: connection.protocol ?? "tcp",
     dport: connection.dport,
     hook,
@@ -224,4 +227,65 @@ export function buildFirewallPaths(hosts: readonly Host[], firewalls: readonly H
 /** The location that decided a verdict: the rule, else the policy, else the undecidable expression. */
 export function decidingLocation(verdict: RulesetVerdict): SourceLocation | null {
   return verdict.decidingRule ?? verdict.decidingPolicy?.location ?? verdict.unknownLocation ?? null;
+}
+
+/** How a host's firewall treats new connections to a port from sources outside the trusted networks. */
+export type Exposure =
+  | { readonly kind: "no-firewall" }
+  | { readonly kind: "blocked"; readonly verdict: HostPathVerdict }
+  /** `source` null: every source is accepted. */
+  | { readonly kind: "accepted"; readonly source: string | null; readonly verdict: HostPathVerdict }
+  | { readonly kind: "unknown"; readonly source: string | null; readonly verdict: HostPathVerdict };
+
+/**
+ * Whether some untrusted source reaches `daddr:port` through the host's input path. First with
+ * the source unknown: a verdict that holds for any source decides at once. When a rule depends on
+ * the source, probe the boundaries of every address range the rulesets name (the first and last
+ * address of each, and the addresses just outside) plus a documentation address standing for the
+ * internet (203.0.113.1, 2001:db8::1), keeping those `untrusted` says are untrusted.
+ */
+export function exposureOf(firewall: HostFirewall | undefined, hostId: string, daddr: string | null, port: number, family: PacketFamily, untrusted: (address: string) => boolean): Exposure {
+  const any = hostVerdict(firewall, hostId, "input", { saddr: null, daddr, dport: port, family }, false);
+  if (any.verdict === "none") return { kind: "no-firewall" };
+  if (any.verdict === "accept") return { kind: "accepted", source: null, verdict: any };
+  if (any.verdict !== "unknown") return { kind: "blocked", verdict: any };
+  const probes = probeSources(firewall!, family).filter(untrusted);
+  let firstUnknown: Exposure | null = null;
+  let lastBlocked: HostPathVerdict | null = null;
+  for (const source of probes) {
+    const verdict = hostVerdict(firewall, hostId, "input", { saddr: source, daddr, dport: port, family }, false);
+    if (verdict.verdict === "accept") return { kind: "accepted", source, verdict };
+    if (verdict.verdict === "unknown") firstUnknown ??= { kind: "unknown", source, verdict };
+    else lastBlocked = verdict;
+  }
+  if (firstUnknown) return firstUnknown;
+  return lastBlocked ? { kind: "blocked", verdict: lastBlocked } : { kind: "unknown", source: null, verdict: any };
+}
+
+const MAX_PROBES = 512;
+
+function probeSources(firewall: HostFirewall, family: PacketFamily): string[] {
+  const bits = family === "ipv4" ? 32n : 128n;
+  const max = (1n << bits) - 1n;
+  const values = new Set<bigint>([family === "ipv4" ? 0xcb007101n : 0x20010db8000000000000000000000001n]);
+  const seen = new Set<object>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== "object" || seen.has(node)) return;
+    seen.add(node);
+    const range = node as { family?: unknown; first?: unknown; last?: unknown };
+    if (range.family === family && typeof range.first === "bigint" && typeof range.last === "bigint") {
+      for (const v of [range.first, range.last, range.first - 1n, range.last + 1n]) if (v >= 0n && v <= max) values.add(v);
+      return;
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  for (const r of firewall.rulesets) visit(r.ruleset);
+  return [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, MAX_PROBES).map((v) => formatAddress(family, v));
+}
+
+function formatAddress(family: PacketFamily, value: bigint): string {
+  if (family === "ipv4") return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join(".");
+  const groups: string[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16));
+  return groups.join(":");
 }
