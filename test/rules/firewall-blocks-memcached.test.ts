@@ -91,3 +91,27 @@ describe("SL301 firewall-blocks-memcached", () => {
     ]);
   });
 });
+
+describe("SL301 in the reports", () => {
+  it("the human topology section shows the verdict per client → server pair", async () => {
+    const { analyze } = await import("../../src/analyze.js");
+    const { render } = await import("../../src/reporters/index.js");
+    const { repoRoot } = await import("../helpers/rule-harness.js");
+    const text = render(await analyze({ inputs: [`${dir}/fires-mixed`], baseDirectory: repoRoot }), "human");
+    expect(text).toContain(`firewall 10.0.0.21 → 10.0.0.11:11211  ctl1 in: reject INPUT → RH-Firewall-1-INPUT → REJECT at line 24 (${dir}/fires-mixed/ctl1/etc/sysconfig/iptables:24)`);
+    expect(text).toContain("firewall 10.0.0.21 → 10.0.0.14:11211  ctl4 in: accept INPUT → ACCEPT at line 9");
+  });
+  it("the JSON lists each host's rulesets without the parsed rules", async () => {
+    const { analyze } = await import("../../src/analyze.js");
+    const { render } = await import("../../src/reporters/index.js");
+    const { repoRoot } = await import("../helpers/rule-harness.js");
+    const json = JSON.parse(render(await analyze({ inputs: [`${dir}/clean-sosreport`], baseDirectory: repoRoot }), "json"));
+    const ctl1 = json.deployment.firewalls.find((f: { hostId: string }) => f.hostId.endsWith("/ctl1"));
+    expect(ctl1.rulesets.map((r: { format: string; families: string[] }) => [r.format, r.families])).toEqual([
+      ["iptables-list", ["ipv4"]],
+      ["nft", ["ipv4", "ipv6"]],
+    ]);
+    expect(ctl1.rulesets[0]).not.toHaveProperty("ruleset");
+    expect(json.deployment.firewallPaths[0].input.verdict).toBe("accept");
+  });
+});
