@@ -172,19 +172,21 @@ export function interfaceFor(interfaces: readonly InterfaceAddress[], peer: stri
 
 /**
  * Which source addresses a client host uses to reach `server`: the address on the interface
- * whose subnet holds the server when prefixes are known, else every address of the host of the
- * server's family. Empty when the host has none.
+ * whose subnet holds the server (the longest prefix) when prefixes are known, else every address
+ * of the host of the server's family. Empty when the host has none.
  */
 export function sourceAddressesFor(host: Host | undefined, firewall: HostFirewall | undefined, server: string): string[] {
   const target = parseIp(server);
   if (!host || !target) return [];
   const sameFamily = host.addresses.filter((a) => parseIp(a)?.family === target.family);
+  // The most specific connected route wins (as the kernel's longest-prefix match would).
   const onLink = (firewall?.interfaces ?? []).filter((i) => {
     if (i.prefixLength === null || i.interface === "lo") return false;
     const cidr = parseCidr(`${i.address}/${i.prefixLength}`);
     return cidr !== null && cidrContains(cidr, target);
   });
-  const linked = [...new Set(onLink.map((i) => i.address))].filter((a) => sameFamily.includes(a));
+  const longest = Math.max(-1, ...onLink.map((i) => i.prefixLength!));
+  const linked = [...new Set(onLink.filter((i) => i.prefixLength === longest).map((i) => i.address))].filter((a) => sameFamily.includes(a));
   return (linked.length > 0 ? linked : sameFamily).sort();
 }
 
