@@ -53,7 +53,7 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
     cacheRoutes: topology.cacheRoutes,
     kollaInventories: topology.kollaInventories,
     firewalls,
-    firewallPaths: buildFirewallPaths(topology.hosts, firewalls, topology.cacheRoutes),
+    firewallPaths: buildFirewallPaths(topology.hosts, firewalls, topology.cacheRoutes, topology.memcachedInstances),
     runtime: emptyRuntime(),
   };
   // Not enumerable: the model in outputs stays the Deployment shape.

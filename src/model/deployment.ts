@@ -401,8 +401,10 @@ export interface FirewallPath {
   readonly port: number;
   /** The server entry of the client's list. */
   readonly server: ServerEntry;
-  /** The server host's input path; null when the server host is not in the inputs. */
+  /** The server host's input path; null when the server host is not in the inputs or the port is a published container port. */
   readonly input: HostPathVerdict | null;
+  /** Why the server host's rules were not walked although it has some. */
+  readonly inputNotEvaluated?: string;
   /** The client host's output path. */
   readonly output: HostPathVerdict;
 }

@@ -2,7 +2,7 @@ import { cidrContains, parseCidr, parseIp } from "../engine/ip.js";
 import type { ParsedFirewallFile } from "../parsers/firewall/document.js";
 import { mergeFirewalld } from "../parsers/firewall/firewalld.js";
 import type { ParsedTopologyFile } from "../parsers/topology-document.js";
-import type { CacheRoute, FirewallPath, Host, HostFirewall, HostPathVerdict, HostRuleset, InterfaceAddress, RulesetVerdict } from "./deployment.js";
+import type { CacheRoute, FirewallPath, MemcachedInstance, Host, HostFirewall, HostPathVerdict, HostRuleset, InterfaceAddress, RulesetVerdict } from "./deployment.js";
 import { evaluate } from "./firewall/evaluate.js";
 import type { Packet } from "./firewall/packet.js";
 import type { FirewalldRuleset, FirewalldService, FirewallRuleset, PacketFamily } from "./firewall/ruleset.js";
@@ -196,7 +196,7 @@ export function sourceAddressesFor(host: Host | undefined, firewall: HostFirewal
  * known), and the client host's output verdict. Routes to a host outside the inputs get the
  * client's output path only when the client host has a firewall; otherwise no entry.
  */
-export function buildFirewallPaths(hosts: readonly Host[], firewalls: readonly HostFirewall[], routes: readonly CacheRoute[]): FirewallPath[] {
+export function buildFirewallPaths(hosts: readonly Host[], firewalls: readonly HostFirewall[], routes: readonly CacheRoute[], instances: readonly MemcachedInstance[] = []): FirewallPath[] {
   const paths: FirewallPath[] = [];
   const firewallOf = (hostId: string | null) => (hostId === null ? undefined : firewalls.find((f) => f.hostId === hostId));
   const hasRules = (hostId: string | null) => (firewallOf(hostId)?.rulesets.length ?? 0) > 0;
@@ -205,6 +205,10 @@ export function buildFirewallPaths(hosts: readonly Host[], firewalls: readonly H
     if (serverAddress === null || route.server.family === "unix") continue;
     if (!hasRules(route.hostId) && !hasRules(route.clientHostId)) continue;
     const sameHost = route.hostId !== null && route.hostId === route.clientHostId;
+    // A port Docker publishes from a bridged network is DNATed in prerouting and filtered in
+    // FORWARD (DOCKER-USER), not on the input path: that walk would not be the kernel's.
+    const reached = instances.filter((i) => route.status === "listening" && route.instanceIds.includes(i.id));
+    const published = !sameHost && reached.length > 0 && reached.every((i) => i.container !== undefined && i.container.networkMode !== "host");
     const clientHost = hosts.find((h) => h.id === route.clientHostId);
     const sources: (string | null)[] = sameHost ? [serverAddress] : sourceAddressesFor(clientHost, firewallOf(route.clientHostId), serverAddress);
     if (sources.length === 0) sources.push(null);
@@ -218,7 +222,8 @@ export function buildFirewallPaths(hosts: readonly Host[], firewalls: readonly H
         serverAddress,
         port: route.port,
         server: route.server,
-        input: route.hostId === null ? null : hostVerdict(firewallOf(route.hostId), route.hostId, "input", connection, sameHost),
+        input: route.hostId === null || published ? null : hostVerdict(firewallOf(route.hostId), route.hostId, "input", connection, sameHost),
+        ...(published && hasRules(route.hostId) ? { inputNotEvaluated: "a container port published from a bridged network: Docker forwards it with DNAT through the FORWARD chain (DOCKER-USER), which stacklint does not evaluate" } : {}),
         output: hostVerdict(firewallOf(route.clientHostId), route.clientHostId, "output", connection, sameHost),
       });
     }

@@ -216,7 +216,7 @@ function firewallLines(result: AnalysisResult, route: CacheRoute, paint: (s: Pai
     return paint("red", `${host} ${hook}: ${v.verdict} ${detail}`);
   };
   return paths.flatMap((p) => {
-    const sides = [side(p.input), side(p.output)].filter((s): s is string => s !== null);
+    const sides = [side(p.input), p.inputNotEvaluated ? paint("dim", `${p.serverHostId ? hostName(deployment, p.serverHostId) : "server"} in: not evaluated, ${p.inputNotEvaluated}`) : null, side(p.output)].filter((s): s is string => s !== null);
     if (sides.length === 0) return [];
     return [`firewall ${p.clientAddress ?? "any source"} → ${p.serverAddress}:${p.port}  ${sides.join("; ")}`];
   });

@@ -40,7 +40,7 @@ describe("SL301 firewall-blocks-memcached", () => {
     expect(result.findings.map((f) => f.level)).toEqual(levels);
   });
 
-  it.each(["clean-mixed", "clean-drop-other-port", "clean-interface", "clean-sosreport"])("stays silent: %s", async (name) => {
+  it.each(["clean-mixed", "clean-drop-other-port", "clean-interface", "clean-sosreport", "clean-published-container"])("stays silent: %s", async (name) => {
     expect((await runRuleOn(rule, `${dir}/${name}`)).findings).toEqual([]);
   });
 
@@ -80,6 +80,13 @@ describe("SL301 firewall-blocks-memcached", () => {
       ["nft", "drop"],
     ]);
     expect(input.verdict).toBe("drop");
+  });
+
+  it("does not walk the input path for a port Docker publishes from a bridged network", async () => {
+    const result = await runRuleOn(rule, `${dir}/clean-published-container`);
+    const path = result.deployment.firewallPaths[0]!;
+    expect(path.input).toBeNull();
+    expect(path.inputNotEvaluated).toContain("FORWARD chain (DOCKER-USER)");
   });
 
   it("records nothing for allowed pairs, and the accepting rule in the model", async () => {
