@@ -63,7 +63,7 @@ describe("SL301 firewall-blocks-memcached", () => {
 
   it("reports an undecidable rule at note level, naming the expression", async () => {
     const result = await runRuleOn(rule, `${dir}/fires-unknown-ipset`);
-    expect(result.findings[0]!.message).toContain("the members of ipset memcache_clients are not in the dump");
+    expect(result.findings[0]!.message).toContain("the members of ipset memcache_clients are not in the dump (`--match-set memcache_clients src` at line 8)");
   });
 
   it("evaluates the client host's output path", async () => {
