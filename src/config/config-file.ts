@@ -94,7 +94,11 @@ export function loadConfigFile(file: string, cwd: string): LoadedConfig {
     try {
       data = JSON.parse(text);
     } catch (error) {
-      const position = document.errors[0] ? lineCounter.linePos(document.errors[0].pos[0]).line : null;
+      // V8 says "at position N" (Node 20) or "(line L column C)" (later versions).
+      const message = error instanceof Error ? error.message : "";
+      const offset = /at position (\d+)/u.exec(message);
+      const lineMatch = /\(line (\d+) column \d+\)/u.exec(message);
+      const position = offset ? lineCounter.linePos(Number(offset[1])).line : lineMatch ? Number(lineMatch[1]) : document.errors[0] ? lineCounter.linePos(document.errors[0].pos[0]).line : null;
       throw new ConfigError(`${shown}${position ? `:${position}` : ""}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
     }
   } else {
@@ -149,6 +153,12 @@ function describeSchemaError(error: ErrorObject, data: unknown, where: (p: reado
   const at = pointerSegments(error.instancePath);
   const value = valueAt(data, at);
   const params = error.params as Record<string, unknown>;
+  // An error inside `propertyNames` (ajv reports the inner keyword and sets propertyName).
+  if (error.propertyName !== undefined) {
+    const key = error.propertyName;
+    const what = at[0] === "rules" ? "is not a rule ID (SL101) or name (memcache-single-server)" : "is not a host name (letters, digits, '.', '_' and '-')";
+    return `${where([...at, key])}: '${key}' ${what}`;
+  }
   switch (error.keyword) {
     case "additionalProperties": {
       const key = String(params.additionalProperty);
