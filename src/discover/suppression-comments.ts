@@ -1,3 +1,4 @@
+import { closestName } from "../engine/did-you-mean.js";
 import { spanOnLine, type SourceLocation } from "../model/source.js";
 
 /**
@@ -28,8 +29,14 @@ export interface SuppressionDirective {
  * value, and stacklint must not read part of a value as an instruction.
  */
 const DIRECTIVE = /^(\s*[#;]+\s*)stacklint-disable-(next-line|file)(?=\s|$)(.*)$/u;
-/** A word that looks like our directive but is not one of the two forms (a typo to report). */
+/** A `stacklint-…` word at the start of a comment: reported when it looks like a misspelt directive. */
 const NEAR_MISS = /^\s*[#;]+\s*(stacklint-[\w-]+)/u;
+const KEYWORDS = ["stacklint-disable-next-line", "stacklint-disable-file"];
+
+/** `stacklint-disabel-file`, `stacklint-disable-line`, `stacklint-ignore`: yes; `stacklint-baseline.json`: no. */
+function looksLikeDirective(word: string): boolean {
+  return /^stacklint-(?:disable|ignore|enable|skip|suppress|noqa)/u.test(word) || closestName(word, KEYWORDS) !== null;
+}
 
 export function findSuppressionDirectives(file: string, lines: readonly string[]): { directives: SuppressionDirective[]; unknown: { word: string; location: SourceLocation }[] } {
   const directives: SuppressionDirective[] = [];
@@ -44,7 +51,7 @@ export function findSuppressionDirectives(file: string, lines: readonly string[]
       continue;
     }
     const near = NEAR_MISS.exec(line);
-    if (near) unknown.push({ word: near[1]!, location: spanOnLine(file, index + 1, near[0].length - near[1]!.length + 1, near[1]!.length) });
+    if (near && looksLikeDirective(near[1]!)) unknown.push({ word: near[1]!, location: spanOnLine(file, index + 1, near[0].length - near[1]!.length + 1, near[1]!.length) });
   }
   for (const { index, match } of parsed) {
     const lineNumber = index + 1;

@@ -82,7 +82,12 @@ describe("reading directives from the text", () => {
     ]);
   });
   it("reports a near miss such as a misspelt keyword", () => {
-    expect(findSuppressionDirectives("f", ["# stacklint-disabel-file SL101 -- x"]).unknown.map((u) => [u.word, u.location.column])).toEqual([["stacklint-disabel-file", 3]]);
+    const lines = ["# stacklint-disabel-file SL101 -- x", "; stacklint-ignore SL101", "# stacklint-disable-line SL101 -- x", "# stacklint-baseline.json is written by CI"];
+    expect(findSuppressionDirectives("f", lines).unknown.map((u) => [u.word, u.location.line, u.location.column])).toEqual([
+      ["stacklint-disabel-file", 1, 3],
+      ["stacklint-ignore", 2, 3],
+      ["stacklint-disable-line", 3, 3],
+    ]);
   });
 });
 
