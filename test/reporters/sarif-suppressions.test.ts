@@ -25,10 +25,12 @@ beforeAll(async () => {
   const demo = path.join(scratch, "demo");
   cpSync(path.join(repoRoot, "fixtures/demo"), demo, { recursive: true });
   const proxy1 = path.join(demo, "proxy1/etc/swift/proxy-server.conf");
-  writeFileSync(proxy1, readFileSync(proxy1, "utf8").replace("memcache_servers = 10.0.0.11:11211", "# stacklint-disable-next-line SL101 -- a lab proxy with one memcached on purpose\nmemcache_servers = 10.0.0.11:11211"));
+  // Plus an unused directive and, below, a stale baseline entry: their notes go to SARIF as notifications.
+  writeFileSync(proxy1, "# stacklint-disable-file SL205 -- no memcached runs on the proxy\n" + readFileSync(proxy1, "utf8").replace("memcache_servers = 10.0.0.11:11211", "# stacklint-disable-next-line SL101 -- a lab proxy with one memcached on purpose\nmemcache_servers = 10.0.0.11:11211"));
   const first = await analyze({ inputs: ["demo"], baseDirectory: scratch });
   const proxy2Findings = first.findings.filter((f) => f.location.file.startsWith("demo/proxy2/"));
-  const text = formatBaseline(createBaseline(proxy2Findings));
+  const gone = { ...first.findings[0]!, key: "a problem fixed since the baseline was written" };
+  const text = formatBaseline(createBaseline([...proxy2Findings, gone]));
   const loaded = parseBaseline(text, "baseline.json");
   if ("error" in loaded) throw new Error(loaded.error);
   result = await analyze({ inputs: ["demo"], baseDirectory: scratch, baseline: loaded });
@@ -46,7 +48,7 @@ describe("SARIF keeps suppressed findings, marked", () => {
     const open = results.filter((r) => r.suppressions === undefined);
     expect(open).toHaveLength(result.findings.length);
     const inSource = results.filter((r) => r.suppressions?.[0]?.kind === "inSource");
-    expect(inSource.map((r) => [r.ruleId, r.locations![0]!.physicalLocation!.region!.startLine])).toEqual([["SL101", 22]]);
+    expect(inSource.map((r) => [r.ruleId, r.locations![0]!.physicalLocation!.region!.startLine])).toEqual([["SL101", 23]]);
     expect(inSource[0]!.suppressions).toEqual([
       {
         kind: "inSource",
@@ -55,7 +57,7 @@ describe("SARIF keeps suppressed findings, marked", () => {
         location: {
           physicalLocation: {
             artifactLocation: { uri: "demo/proxy1/etc/swift/proxy-server.conf", uriBaseId: "%SRCROOT%" },
-            region: { startLine: 21, startColumn: 3, endLine: 21, endColumn: 81 },
+            region: { startLine: 22, startColumn: 3, endLine: 22, endColumn: 81 },
           },
         },
       },
@@ -66,6 +68,14 @@ describe("SARIF keeps suppressed findings, marked", () => {
       expect(r.locations![0]!.physicalLocation!.artifactLocation!.uri).toMatch(/^demo\/proxy2\//u);
       expect(r.suppressions).toEqual([{ kind: "external", status: "accepted", justification: "in the baseline baseline.json" }]);
     }
+  });
+
+  it("reports the unused directive and the stale baseline entry as notifications", () => {
+    const notes = sarif.runs[0]!.invocations![0]!.toolExecutionNotifications!.map((n) => [n.descriptor!.id, n.level, n.locations![0]!.physicalLocation!.artifactLocation!.uri]);
+    expect(notes).toEqual([
+      ["baseline-stale", "note", "baseline.json"],
+      ["suppression-unused", "note", "demo/proxy1/etc/swift/proxy-server.conf"],
+    ]);
   });
 
   it("keeps results sorted by location whether suppressed or not", () => {
