@@ -43,6 +43,8 @@ export interface Host {
   readonly aliases: string[];
   /** Where each address was learned. */
   readonly addressEvidence: HostAddress[];
+  /** The role the user gave the host (config file `hosts.<name>.role`), when given. */
+  readonly role?: string;
 }
 
 export interface HostAddress {

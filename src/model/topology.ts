@@ -29,6 +29,8 @@ import { groupHosts } from "../parsers/kolla.js";
 export interface NamedHost {
   readonly name: string;
   readonly addresses: readonly string[];
+  /** What the user says the host is for (config file `hosts.<name>.role`). */
+  readonly role?: string;
 }
 
 export interface Topology {
@@ -49,6 +51,7 @@ interface MutableHost {
   nameSource: Host["nameSource"];
   aliases: Set<string>;
   evidence: HostAddress[];
+  role?: string;
 }
 
 export function buildTopology(baseHosts: readonly Host[], clients: readonly CacheClient[], files: readonly ParsedTopologyFile[], namedHosts: readonly NamedHost[] = []): Topology {
@@ -93,6 +96,7 @@ export function buildTopology(baseHosts: readonly Host[], clients: readonly Cach
       host = { id: `cli:${named.name}`, name: named.name, nameSource: "cli", aliases: new Set(), evidence: [] };
       hosts.set(host.id, host);
     }
+    if (named.role !== undefined) host.role = named.role;
     for (const address of named.addresses) addEvidence(host.id, { address: address.toLowerCase(), source: "cli", location: null });
   }
 
@@ -173,7 +177,7 @@ export function buildTopology(baseHosts: readonly Host[], clients: readonly Cach
 
   const finalHosts: Host[] = [...hosts.values()]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((h) => ({ id: h.id, name: h.name, nameSource: h.nameSource, addresses: [...new Set(h.evidence.map((e) => e.address))].sort(), aliases: [...h.aliases].filter((a) => a !== h.name.toLowerCase()).sort(), addressEvidence: h.evidence }));
+    .map((h) => ({ id: h.id, name: h.name, nameSource: h.nameSource, addresses: [...new Set(h.evidence.map((e) => e.address))].sort(), aliases: [...h.aliases].filter((a) => a !== h.name.toLowerCase()).sort(), addressEvidence: h.evidence, ...(h.role !== undefined ? { role: h.role } : {}) }));
 
   const hostKernels = buildKernels(files, new Set([...instances.map((i) => i.hostId)]));
   const kollaInventories: KollaInventory[] = files.flatMap((f) => {

@@ -142,7 +142,8 @@ function summaryLine(result: AnalysisResult, paint: (s: Paint, t: string) => str
   const total = c.error + c.warning + c.note;
   const files = new Set(result.findings.map((f) => f.location.file)).size;
   const skipped = Object.values(result.files.skipped).reduce((a, b) => a + b, 0);
-  const scope = `${result.files.analyzed.length} file${result.files.analyzed.length === 1 ? "" : "s"} analyzed, ${skipped} skipped, ${result.diagnostics.length} input problem${result.diagnostics.length === 1 ? "" : "s"}`;
+  const suppressed = result.suppressed?.length ?? 0;
+  const scope = `${result.files.analyzed.length} file${result.files.analyzed.length === 1 ? "" : "s"} analyzed, ${skipped} skipped, ${result.diagnostics.length} input problem${result.diagnostics.length === 1 ? "" : "s"}${suppressed > 0 ? `, ${suppressed} suppressed` : ""}`;
   if (total === 0) return `${paint("green", "✔ no problems")} (${scope})`;
   const mark = c.error > 0 ? paint("red", "✖") : paint("yellow", "⚠");
   return `${mark} ${total} problem${total === 1 ? "" : "s"} (${c.error} error${c.error === 1 ? "" : "s"}, ${c.warning} warning${c.warning === 1 ? "" : "s"}, ${c.note} note${c.note === 1 ? "" : "s"}) in ${files} file${files === 1 ? "" : "s"}; ${scope}`;

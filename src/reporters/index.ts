@@ -6,6 +6,8 @@ import { formatSarif } from "./sarif.js";
 
 export interface FormatOptions {
   readonly color?: boolean;
+  /** SARIF: leave suppressed findings out (for GitHub code scanning, which ignores `suppressions`). */
+  readonly omitSuppressed?: boolean;
 }
 
 export type Formatter = (result: AnalysisResult, options: FormatOptions) => string;
@@ -14,7 +16,7 @@ export type Formatter = (result: AnalysisResult, options: FormatOptions) => stri
 export const formatters = {
   human: (result, options) => formatHuman(result, options),
   json: (result) => formatJson(result),
-  sarif: (result) => formatSarif(result),
+  sarif: (result, options) => formatSarif(result, options),
 } satisfies Record<string, Formatter>;
 
 export type FormatName = keyof typeof formatters;
