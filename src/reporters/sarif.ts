@@ -26,7 +26,7 @@ const DESCRIPTION_LIMIT = 1024;
  * one result per finding, input problems as tool-execution notifications. Deterministic: no
  * timestamps, no absolute paths, the same input gives the same bytes on every machine.
  */
-export function formatSarif(result: AnalysisResult): string {
+export function formatSarif(result: AnalysisResult, options: { readonly category?: string } = {}): string {
   const rules = result.rules.map(toReportingDescriptor);
   const ruleIndex = new Map(result.rules.map((rule, index) => [rule.id, index]));
 
@@ -39,9 +39,10 @@ export function formatSarif(result: AnalysisResult): string {
         rules,
       },
     },
-    // GitHub reads everything up to the last "/" as the category; the action's `category` input
-    // does not override an id written here.
-    automationDetails: { id: `${result.tool.name}/` },
+    // GitHub reads everything up to the last "/" as the category; upload-sarif's `category` input
+    // does not override an id written here, so stacklint's own `--category` (the action's
+    // `category` input) sets it.
+    automationDetails: { id: automationId(options.category ?? result.tool.name) },
     // No `uri`: the base is the directory given to the run, and writing its absolute path would
     // make the output differ between machines. upload-sarif resolves relative URIs against the
     // checkout, which is what the base is in CI.
@@ -62,6 +63,11 @@ export function formatSarif(result: AnalysisResult): string {
 
   const log: Log = { $schema: SARIF_SCHEMA_URI, version: "2.1.0", runs: [run] };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/** `stacklint` → `stacklint/`: the category is everything up to the last slash. */
+export function automationId(category: string): string {
+  return category.endsWith("/") ? category : `${category}/`;
 }
 
 function toReportingDescriptor(rule: RuleDescriptor): ReportingDescriptor {
