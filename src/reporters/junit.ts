@@ -54,7 +54,7 @@ export function formatJunit(result: AnalysisResult): string {
   const failures = suites.reduce((sum, s) => sum + s.failures, 0);
   const out = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="${escapeXml(result.tool.name)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="0">`,
+    `<testsuites name="${escapeXml(result.tool.name)}" tests="${tests}" failures="${failures}" errors="0" time="0">`,
     ...suites.flatMap((s) => s.lines),
   ];
   if (result.diagnostics.length > 0) {
