@@ -95,7 +95,7 @@ async function openReport(result: AnalysisResult, name: string): Promise<PageRep
     circles.map((circle) => {
       const svg = circle.ownerSVGElement!.getBoundingClientRect();
       const box = circle.getBoundingClientRect();
-      const style = getComputedStyle(circle);
+      const style = circle.ownerDocument.defaultView!.getComputedStyle(circle);
       return {
         series: circle.getAttribute("data-series") ?? "",
         visible: box.width > 0 && box.height > 0 && style.visibility !== "hidden" && style.display !== "none",
