@@ -40,7 +40,9 @@ const DEFAULT_FILES: Partial<Record<FormatName, string>> = { json: "stacklint.js
 function parseFormats(text: string, sarifFile: string): Report[] {
   const reports: Report[] = [];
   for (const item of text.split(/[,\n]/u).map((s) => s.trim()).filter((s) => s !== "")) {
-    const [name = "", file] = item.split("=", 2).map((s) => s.trim());
+    const equals = item.indexOf("=");
+    const name = (equals < 0 ? item : item.slice(0, equals)).trim();
+    const file = equals < 0 ? "" : item.slice(equals + 1).trim();
     if (!isFormatName(name)) throw new ActionInputError(`formats: unknown format '${name}'`);
     if (name === "sarif") reports.push({ format: name, file: file || sarifFile });
     else if (name === "github" || name === "human") reports.push({ format: name, file: file || null });

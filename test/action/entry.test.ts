@@ -112,7 +112,7 @@ describe("the action's entry, run the way the runner runs it", () => {
 
   it("writes the other formats to the files named, and no SARIF when sarif is not asked for", async () => {
     const junit = path.join(scratch, "reports", "stacklint.xml");
-    const html = path.join(scratch, "reports", "stacklint.html");
+    const html = path.join(scratch, "reports", "stack=lint.html");
     const run = await runAction({ INPUT_PATHS: FIRES, INPUT_FAIL_ON: "never", INPUT_FORMATS: `github\njunit=${junit}\nhtml=${html}` });
     expect(run.code).toBe(0);
     const xml = readFileSync(junit, "utf8");
