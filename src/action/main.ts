@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { randomUUID } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,7 +84,10 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
 
     const code = await main(argv);
 
-    if (existsSync(summaryFile) && env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, readFileSync(summaryFile, "utf8"));
+    if (existsSync(summaryFile) && env.GITHUB_STEP_SUMMARY) {
+      const earlier = existsSync(env.GITHUB_STEP_SUMMARY) ? statSync(env.GITHUB_STEP_SUMMARY).size : 0;
+      appendFileSync(env.GITHUB_STEP_SUMMARY, fitSummary(readFileSync(summaryFile, "utf8"), SUMMARY_BUDGET - earlier));
+    }
     if (existsSync(countsFile)) {
       const { summary } = JSON.parse(readFileSync(countsFile, "utf8")) as { summary: { error: number; warning: number } };
       const sarif = reports.find((r) => r.format === "sarif");
@@ -98,6 +101,27 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * GitHub refuses a step summary over 1024 KiB, and then shows none of it ("$GITHUB_STEP_SUMMARY
+ * upload aborted, supports content up to a size of 1024k"); stay well below.
+ */
+export const SUMMARY_BUDGET = 1_000_000;
+
+/** The markdown report cut at a line so that it fits `budget` bytes, saying where it was cut. */
+export function fitSummary(markdown: string, budget: number): string {
+  if (Buffer.byteLength(markdown, "utf8") <= budget) return markdown;
+  const lines = markdown.split("\n");
+  const note = (omitted: number) => `\n> The report is cut here: ${omitted} more lines do not fit GitHub's step summary limit (1024 KiB). The SARIF upload and \`formats: markdown=FILE\` have it all.\n`;
+  const kept: string[] = [];
+  let size = Buffer.byteLength(note(lines.length), "utf8");
+  for (const line of lines) {
+    size += Buffer.byteLength(line, "utf8") + 1;
+    if (size > budget) break;
+    kept.push(line);
+  }
+  return `${kept.join("\n")}\n${note(lines.length - kept.length)}`;
 }
 
 /**

@@ -134,3 +134,20 @@ describe("the action's entry, run the way the runner runs it", () => {
     expect(existsSync(path.join(scratch, "loud.sarif"))).toBe(false);
   });
 });
+
+describe("the step summary stays under GitHub's 1024 KiB limit", () => {
+  it("a report that fits is kept whole; a longer one is cut at a line, saying so", async () => {
+    const { fitSummary, SUMMARY_BUDGET } = await import("../../src/action/main.js");
+    expect(SUMMARY_BUDGET).toBeLessThan(1024 * 1024);
+    const small = "## stacklint: no problems\n";
+    expect(fitSummary(small, 1000)).toBe(small);
+    const rows = Array.from({ length: 5000 }, (_, i) => `| error | SL101 | etc/x.conf:${i + 1}:1 | message ${"é".repeat(40)} |`);
+    const big = `## stacklint\n\n| level | rule | location | message |\n|---|---|---|---|\n${rows.join("\n")}\n`;
+    const cut = fitSummary(big, 100_000);
+    expect(Buffer.byteLength(cut, "utf8")).toBeLessThanOrEqual(100_000);
+    expect(Buffer.byteLength(cut, "utf8")).toBeGreaterThan(90_000);
+    const kept = cut.split("\n").filter((l) => l.startsWith("| error |"));
+    for (const line of kept) expect(rows).toContain(line);
+    expect(cut).toMatch(new RegExp(`\n\n> The report is cut here: ${5000 - kept.length + 1} more lines do not fit GitHub's step summary limit \\(1024 KiB\\)\\.`, "u"));
+  });
+});
