@@ -46,11 +46,12 @@ export class UsageError extends Error {}
 const SCRUB = Symbol("stacklint.scrub");
 
 /** The result plus a scrubber that removes every secret seen in the inputs from any text. */
-export type ScrubbableResult = AnalysisResult & { readonly [SCRUB]?: (text: string) => string };
+export type ScrubbableResult = AnalysisResult & { readonly [SCRUB]?: (text: string, encode?: (secret: string) => string) => string };
 
-export function scrubOutput(result: AnalysisResult, text: string): string {
+/** `encode`: also remove each secret as this format escapes it (HTML entities, percent-encoding, …). */
+export function scrubOutput(result: AnalysisResult, text: string, encode?: (secret: string) => string): string {
   const scrub = (result as ScrubbableResult)[SCRUB];
-  return scrub ? scrub(text) : text;
+  return scrub ? scrub(text, encode) : text;
 }
 
 /** Resolves `ID_OR_NAME → level` to rule ids; an unknown rule is a usage error. */
@@ -185,7 +186,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     files: { analyzed: records.filter((r) => !ingest.unrecognized.has(r.path)).sort((a, b) => (a.path < b.path ? -1 : 1)), skipped: Object.fromEntries(Object.entries(skipped).sort()) },
     snippets: Object.fromEntries(Object.entries(snippets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
-  Object.defineProperty(result, SCRUB, { value: (text: string) => secrets.scrub(text), enumerable: false });
+  Object.defineProperty(result, SCRUB, { value: (text: string, encode?: (secret: string) => string) => secrets.scrub(text, encode), enumerable: false });
   return result;
 }
 

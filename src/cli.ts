@@ -22,9 +22,11 @@ Analyzes OpenStack configuration (Swift proxy, keystonemiddleware, oslo.cache) f
 the memcached control path. Paths are files or directories (default: .).
 
 Options:
-  --format <name>         human (default), json or sarif; repeat for several outputs
+  --format <name>         human (default), json, sarif, github, junit, markdown or html;
+                          repeat for several outputs
   --output <file>         write the preceding --format to <file> (default: stdout)
   --fail-on <level>       error (default), warning, note or never: exit 1 at or above it
+  --category <id>         SARIF automationDetails.id, code scanning's category (default: stacklint)
   --rule <id|name>=<lvl>  set a rule's level: off, note, warning or error (repeatable)
   --log-year <year>       the year of log timestamps that have none (syslog, journalctl short);
                           default: the bundle's date file, the journal header, else the file's mtime
@@ -63,6 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         format: { type: "string", multiple: true },
         output: { type: "string", short: "o", multiple: true },
         "fail-on": { type: "string" },
+        category: { type: "string" },
         rule: { type: "string", multiple: true },
         "log-year": { type: "string" },
         host: { type: "string", multiple: true },
@@ -133,7 +136,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const internal = result.diagnostics.filter((d) => d.code === "internal-error");
     const color = values["no-color"] !== true && process.stdout.isTTY === true && !process.env.NO_COLOR;
     for (const output of outputs) {
-      const text = render(result, output.format, { color: output.file ? false : color, omitSuppressed: values["sarif-omit-suppressed"] === true });
+      const text = render(result, output.format, {
+        color: output.file ? false : color,
+        omitSuppressed: values["sarif-omit-suppressed"] === true,
+        ...(values.category ? { category: values.category } : {}),
+      });
       if (output.file) writeFileSync(output.file, text);
       else process.stdout.write(text);
     }

@@ -31,6 +31,8 @@ export interface SarifOptions {
    * becomes an open alert there, so SARIF meant for upload-sarif should omit them.
    */
   readonly omitSuppressed?: boolean;
+  /** Code scanning's category: `runs[].automationDetails.id` prefix; default the tool name. */
+  readonly category?: string;
 }
 
 export function formatSarif(result: AnalysisResult, options: SarifOptions = {}): string {
@@ -46,9 +48,10 @@ export function formatSarif(result: AnalysisResult, options: SarifOptions = {}):
         rules,
       },
     },
-    // GitHub reads everything up to the last "/" as the category; the action's `category` input
-    // does not override an id written here.
-    automationDetails: { id: `${result.tool.name}/` },
+    // GitHub reads everything up to the last "/" as the category; upload-sarif's `category` input
+    // does not override an id written here, so stacklint's own `--category` (the action's
+    // `category` input) sets it.
+    automationDetails: { id: automationId(options.category ?? result.tool.name) },
     // No `uri`: the base is the directory given to the run, and writing its absolute path would
     // make the output differ between machines. upload-sarif resolves relative URIs against the
     // checkout, which is what the base is in CI.
@@ -75,6 +78,11 @@ export function formatSarif(result: AnalysisResult, options: SarifOptions = {}):
 function withSuppressed(result: AnalysisResult, options: SarifOptions): readonly (Finding | SuppressedFinding)[] {
   const suppressed = options.omitSuppressed ? [] : (result.suppressed ?? []);
   return suppressed.length === 0 ? result.findings : [...result.findings, ...suppressed].sort(compareFindings);
+}
+
+/** `stacklint` → `stacklint/`: the category is everything up to the last slash. */
+export function automationId(category: string): string {
+  return category.endsWith("/") ? category : `${category}/`;
 }
 
 function toReportingDescriptor(rule: RuleDescriptor): ReportingDescriptor {
