@@ -71,6 +71,9 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     const argv: string[] = [...(paths.length > 0 ? paths : ["."]), "--fail-on", failOn];
     if (category) argv.push("--category", category);
     if (config) argv.push("--config", config);
+    // The SARIF goes to code scanning, which ignores SARIF `suppressions` (github/codeql-action#1230):
+    // a suppressed result kept in the log would open an alert, so the Action leaves them out.
+    argv.push("--sarif-omit-suppressed");
     for (const report of reports) {
       if (report.file === null && report.format !== "markdown") continue;
       const file = report.file ?? summaryFile;

@@ -124,6 +124,32 @@ describe("the action's entry, run the way the runner runs it", () => {
     expect(run.summary).toBe("earlier step\n");
   });
 
+  it("passes the config input to the CLI and leaves suppressed findings out of the SARIF for code scanning", async () => {
+    const repo = path.join(scratch, "repo-with-config");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(path.join(repo, "etc/nova"), { recursive: true });
+    mkdirSync(path.join(repo, "etc/swift"), { recursive: true });
+    writeFileSync(
+      path.join(repo, "etc/nova/nova.conf"),
+      "[keystone_authtoken]\n# stacklint-disable-next-line SL101 -- lab host, one memcached on purpose\nmemcached_servers = 10.0.0.11:11211\n",
+    );
+    writeFileSync(path.join(repo, "etc/swift/proxy-server.conf"), readFileSync(path.join(repoRoot, "fixtures/rules/memcache-single-server/fires/etc/swift/proxy-server.conf")));
+    const config = path.join(scratch, "action-config.json");
+    writeFileSync(config, JSON.stringify({ rules: { "memcache-single-server": "error" } }));
+    const sarifFile = path.join(scratch, "with-config.sarif");
+    const run = await runAction({ INPUT_PATHS: repo, INPUT_CONFIG: config, INPUT_SARIF_FILE: sarifFile, INPUT_FORMATS: "sarif", INPUT_FAIL_ON: "error" });
+    // The config raised SL101 to error: the unsuppressed proxy finding fails the step.
+    expect(run.code).toBe(1);
+    expect(run.outputs).toEqual({ "sarif-file": sarifFile, "error-count": "1", "warning-count": "0" });
+    const log = JSON.parse(readFileSync(sarifFile, "utf8")) as { runs: { results: { ruleId: string; level?: string; suppressions?: unknown[]; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    expect(validateSarifSchema(log)).toEqual([]);
+    const results = log.runs[0]!.results;
+    expect(results.map((r) => [r.ruleId, r.level, r.locations[0]!.physicalLocation.artifactLocation.uri.replace(/^.*repo-with-config\//u, "")])).toEqual([
+      ["SL101", "error", "etc/swift/proxy-server.conf"],
+    ]);
+    expect(results.some((r) => r.suppressions !== undefined)).toBe(false);
+  });
+
   it("an unknown format or fail-on level fails the step with exit 2 and one annotation saying why", async () => {
     const format = await runAction({ INPUT_PATHS: FIRES, INPUT_FORMATS: "sarif,pdf" });
     expect(format.code).toBe(2);
