@@ -47,6 +47,7 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
     observedSockets: topology.observedSockets,
     cacheRoutes: topology.cacheRoutes,
     kollaInventories: topology.kollaInventories,
+    connectionDemand: topology.connectionDemand,
     runtime: emptyRuntime(),
   };
   // Not enumerable: the model in outputs stays the Deployment shape.

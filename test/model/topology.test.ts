@@ -63,3 +63,17 @@ describe("the topology model", () => {
     expect(instance.files).toHaveLength(2);
   });
 });
+
+describe("observed connection demand", () => {
+  it("counts the clients' captures when the server has none, each 4-tuple once across ss and netstat", async () => {
+    const result = await run(["fixtures/model/connections-from-clients"]);
+    expect(result.deployment.connectionDemand).toHaveLength(1);
+    const demand = result.deployment.connectionDemand[0]!;
+    expect(demand).toMatchObject({ seenFrom: "clients", port: 11211, total: 3 });
+    expect(demand.clients.map((c) => [c.address, c.connections, c.hostId?.endsWith("cmp1")])).toEqual([["10.0.0.21", 3, true]]);
+    const human = render(result, "human");
+    expect(human).toContain("top clients of ctl1:11211: 3 ESTABLISHED (the clients' captures) of -c 4096");
+    const json = JSON.parse(render(result, "json")) as { deployment: { connectionDemand: unknown[] } };
+    expect(json.deployment.connectionDemand).toHaveLength(1);
+  });
+});
