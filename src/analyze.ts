@@ -204,7 +204,7 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
   // Swift reads memcache.conf with a plain ConfigParser (keys lowercased); paste.deploy keeps
   // keys as written; oslo.config has its own parser.
   const ini =
-    kind === "openstack-ini"
+    kind === "openstack-ini" || kind === "kolla-config-override"
       ? parseIni(file.displayPath, read.text, { dialect: "oslo" })
       : parseIni(file.displayPath, read.text, { dialect: "configparser", lowercaseKeys: kind === "swift-memcache-conf" });
   for (const section of ini.sections) for (const entry of section.entries) secrets.noteOption(entry.key.replace(/^set\s+/u, ""), entry.value);

@@ -9,6 +9,8 @@ export type FileKind =
   | "swift-container-reconciler"
   | "swift-internal-client"
   | "openstack-ini"
+  /** `/etc/kolla/config/**` (node_custom_config): merged by Kolla into the configs it renders. */
+  | "kolla-config-override"
   | TopologyKind;
 
 /** Formats that say where memcached runs and what the hosts are (issue 3). */
@@ -113,6 +115,8 @@ export function classifyPath(path: string): PathVerdict {
   }
   if (SAMPLE_SUFFIX.test(base)) return { skip: "sample" };
   for (const { pattern, kind } of TOPOLOGY_PATHS) if (pattern.test(path)) return { kind };
+  // Before the Swift names: kolla/config/swift/proxy-server.conf is an override, not a proxy config.
+  if (/(^|\/)kolla\/config\/(.+\/)?[^/]+\.(conf|ini)$/u.test(path)) return { kind: "kolla-config-override" };
 
   // Swift's read_conf_dir reads `<name>.conf.d/*.conf` in sorted order and skips hidden files.
   const confDir = /^(.+)\.conf\.d$/u.exec(parent);

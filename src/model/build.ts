@@ -7,6 +7,7 @@ import type { CacheClient, CacheClientKind, Deployment, EffectiveSetting, Host }
 import type { Diagnostic } from "./diagnostic.js";
 import { buildTopology, type NamedHost } from "./topology.js";
 import { buildServiceClients } from "./openstack-service.js";
+import { buildKollaServiceClients } from "./kolla-services.js";
 import { emptyRuntime } from "./runtime/evidence.js";
 import { buildSwiftModel, type SwiftDaemonConfig } from "./swift.js";
 
@@ -35,7 +36,12 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
   const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const swift = buildSwiftModel(groupSwiftDaemons(sorted));
   const serviceClients = sorted.filter((f) => f.kind === "openstack-ini").flatMap((f) => buildServiceClients(f.ini, f.hostId, serviceName(f.file)));
-  const cacheClients = [...swift.clients.map((c) => withProxyWorkers(c, sorted)), ...serviceClients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const kolla = buildKollaServiceClients(
+    topologyInputs.files,
+    sorted.filter((f) => f.kind === "kolla-config-override"),
+    sorted.filter((f) => f.kind !== "kolla-config-override"),
+  );
+  const cacheClients = [...swift.clients.map((c) => withProxyWorkers(c, sorted)), ...serviceClients, ...kolla.clients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const topology = buildTopology(hosts, cacheClients, topologyInputs.files, topologyInputs.namedHosts ?? []);
   const deployment = {
     hosts: topology.hosts,
@@ -51,7 +57,7 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
     runtime: emptyRuntime(),
   };
   // Not enumerable: the model in outputs stays the Deployment shape.
-  Object.defineProperty(deployment, "topologyDiagnostics", { value: topology.diagnostics, enumerable: false });
+  Object.defineProperty(deployment, "topologyDiagnostics", { value: [...kolla.diagnostics, ...topology.diagnostics], enumerable: false });
   return deployment as Deployment & { readonly topologyDiagnostics: Diagnostic[] };
 }
 

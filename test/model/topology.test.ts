@@ -29,7 +29,8 @@ describe("the topology model", () => {
       const text = scrubOutput(result, render(result, format));
       for (const secret of ["Rq7vXk2Lm9PzT4", "Hf3nW8sYq1Ve6D", "Zt5uJ0bNc7Kx2Q", "Mp4aE9rGw2Ly8S"]) expect(text).not.toContain(secret.slice(0, 6));
     }
-    expect(result.findings.map((f) => f.ruleId)).toEqual(["SL202", "SL204", "SL101"]);
+    // SL202 used to fire on the floor (no client known); the clients Kolla renders now give a demand estimate.
+    expect(result.findings.map((f) => f.ruleId)).toEqual(["SL204", "SL101"]);
   });
 
   it("resolves a host name through /etc/hosts and learns addresses from ip addr and listeners", async () => {
@@ -75,5 +76,70 @@ describe("observed connection demand", () => {
     expect(human).toContain("top clients of ctl1:11211: 3 ESTABLISHED (the clients' captures) of -c 4096");
     const json = JSON.parse(render(result, "json")) as { deployment: { connectionDemand: unknown[] } };
     expect(json.deployment.connectionDemand).toHaveLength(1);
+  });
+});
+
+describe("Kolla config repos: the clients Kolla renders, with /etc/kolla/config merged as merge_configs does", () => {
+  const dir = "fixtures/kolla/three-controllers";
+  const setting = (result: Awaited<ReturnType<typeof run>>, id: RegExp, name: string) => {
+    const client = result.deployment.cacheClients.find((c) => id.test(c.id));
+    expect(client, String(id)).toBeDefined();
+    return client!.settings[name]!;
+  };
+
+  it("renders keystone, nova-api and nova-compute clients per host of their groups, listing every memcached host", async () => {
+    const result = await run([dir]);
+    const clients = result.deployment.cacheClients;
+    expect(clients.map((c) => `${c.kind} ${c.service} ${c.hostId.split("#")[1]}`).sort()).toEqual(
+      [
+        ...["ctl1", "ctl2", "ctl3"].flatMap((h) => [`keystonemiddleware nova-api ${h}`, `oslo-cache keystone ${h}`, `oslo-cache nova-api ${h}`]),
+        ...["cmp1", "cmp2"].flatMap((h) => [`keystonemiddleware nova-compute ${h}`, `oslo-cache nova-compute ${h}`]),
+      ].sort(),
+    );
+    for (const c of clients) expect(c.servers.map((s) => s.raw)).toEqual(["10.0.0.11:11211", "10.0.0.12:11211", "10.0.0.13:11211"]);
+    // Each rendered server points at that host's api_interface_address in the inventory.
+    const first = clients[0]!;
+    expect(first.servers.map((s) => [s.location!.file, s.location!.line])).toEqual([
+      [`${dir}/etc/kolla/multinode`, 3],
+      [`${dir}/etc/kolla/multinode`, 4],
+      [`${dir}/etc/kolla/multinode`, 5],
+    ]);
+    expect(first.serversOrigin).toMatchObject({ kind: "file", location: { file: `${dir}/etc/kolla/multinode`, line: 30 } });
+    expect(result.deployment.cacheRoutes.every((r) => r.status === "listening")).toBe(true);
+  });
+
+  it("takes the effective value from the last override that sets it, with its line; template values are Kolla defaults", async () => {
+    const result = await run([dir]);
+    // <project>.conf applies to every keystone container.
+    for (const host of ["ctl1", "ctl2", "ctl3"]) {
+      expect(setting(result, new RegExp(`^oslo-cache@.*@keystone/${host}$`), "memcache_pool_maxsize")).toMatchObject({ value: "20", origin: { kind: "file", location: { file: `${dir}/etc/kolla/config/keystone.conf`, line: 3 } } });
+    }
+    // <project>/<host>/<file> applies only on that host.
+    expect(setting(result, /^oslo-cache@.*@nova-api\/ctl2$/, "memcache_dead_retry")).toMatchObject({ value: "60", origin: { kind: "file", location: { file: `${dir}/etc/kolla/config/nova/ctl2/nova.conf`, line: 3 } } });
+    expect(setting(result, /^oslo-cache@.*@nova-api\/ctl1$/, "memcache_dead_retry")).toMatchObject({ value: "300", origin: { kind: "default", product: "oslo.cache" } });
+    expect(setting(result, /^oslo-cache@.*@nova-api\/ctl1$/, "backend")).toMatchObject({ value: "oslo_cache.memcache_pool", origin: { kind: "default", product: "Kolla-Ansible" } });
+    expect(setting(result, /^keystonemiddleware@.*@nova-api\/ctl1$/, "memcache_security_strategy")).toMatchObject({ value: "ENCRYPT", origin: { kind: "default", product: "Kolla-Ansible" } });
+    expect(result.findings).toEqual([]);
+  });
+
+  it("a host-specific override that drops a server fires at the override's line", async () => {
+    const variant = "fixtures/kolla/three-controllers-override-drops-server";
+    const result = await run([variant]);
+    expect(result.findings.map((f) => [f.ruleId, f.location.file, f.location.line])).toEqual([["SL104", `${variant}/etc/kolla/config/nova/ctl3/nova.conf`, 3]]);
+    expect(result.findings[0]!.message).toContain("it lacks 10.0.0.12:11211");
+  });
+
+  it("a rendered /etc/kolla/<service>/ config replaces what Kolla would render for that service", async () => {
+    const result = await run(["fixtures/kolla/rendered-keystone"]);
+    const keystone = result.deployment.cacheClients.filter((c) => c.service === "keystone");
+    expect(keystone.map((c) => c.file)).toEqual(["fixtures/kolla/rendered-keystone/etc/kolla/keystone/keystone.conf"]);
+    expect(result.deployment.cacheClients.filter((c) => c.service === "nova-api")).toHaveLength(2);
+  });
+
+  it("says so when a host-specific override names a host the inventory lacks", async () => {
+    const result = await run(["fixtures/kolla/rendered-keystone"]);
+    expect(result.diagnostics.filter((d) => d.code === "kolla-override-unknown-host").map((d) => [d.file, d.message])).toEqual([
+      ["fixtures/kolla/rendered-keystone/etc/kolla/config/nova/ctl9/nova.conf", "Kolla reads nova/ctl9/nova.conf only for an inventory host named 'ctl9', and fixtures/kolla/rendered-keystone/etc/kolla/multinode has none"],
+    ]);
   });
 });
