@@ -30,7 +30,8 @@ export type TopologyKind =
   | "kolla-globals"
   | "kolla-passwords"
   | "ansible-inventory"
-  | "kolla-config-json";
+  | "kolla-config-json"
+  | "tripleo-container-config";
 
 /**
  * Path patterns for the topology formats, tested against the path inside the input (the host
@@ -58,6 +59,9 @@ const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: Topolo
   { pattern: /(^|\/)(multinode|all-in-one|inventory(\.(ini|ya?ml))?|inventory\/[^/]+)$/u, kind: "ansible-inventory" },
   { pattern: /(^|\/)kolla\/memcached\/config\.json$/u, kind: "kolla-config-json" },
   { pattern: /(^|\/)var\/lib\/kolla\/config_files\/memcached\.json$/u, kind: "kolla-config-json" },
+  // TripleO: per-container files (tripleo_container_manage) and per-step files (paunch).
+  { pattern: /(^|\/)var\/lib\/tripleo-config\/container-startup-config\/step_\d+\/memcached\.json$/u, kind: "tripleo-container-config" },
+  { pattern: /(^|\/)var\/lib\/tripleo-config\/(hashed-)?(docker-)?container-startup-config-step_\d+\.json$/u, kind: "tripleo-container-config" },
 ];
 
 export function isTopologyKind(kind: FileKind): kind is TopologyKind {

@@ -181,7 +181,7 @@ export interface ShadowedSetting {
 }
 
 /** How a memcached instance is started, or that it was only seen listening. */
-export type MemcachedSourceKind = "systemd" | "memcached.conf" | "sysconfig" | "compose" | "kolla" | "observed";
+export type MemcachedSourceKind = "systemd" | "memcached.conf" | "sysconfig" | "compose" | "kolla" | "tripleo" | "observed";
 
 /**
  * An effective launch setting: its value (null when unknown: a template, an unexpanded

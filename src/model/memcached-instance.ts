@@ -2,8 +2,8 @@ import path from "node:path";
 import { isPublicAddress, parseIp } from "../engine/ip.js";
 import { isMemcachedService, type ComposeService } from "../parsers/compose.js";
 import { assignmentValue, envFileValues, type EnvFile } from "../parsers/env-file.js";
-import { groupHosts, type AnsibleInventory, type KollaGlobals, type LocatedScalar } from "../parsers/kolla.js";
-import type { ArgvItem, EffectiveValue, MemcachedArgs } from "../parsers/memcached-args.js";
+import { groupHosts, type AnsibleInventory, type ContainerCommand, type KollaGlobals, type LocatedScalar } from "../parsers/kolla.js";
+import type { ArgvItem, EffectiveValue, MemcachedArgs, ShellWord } from "../parsers/memcached-args.js";
 import { parseMemcachedArgs, parseMemcachedCommandLine, MEMCACHED_DEFAULTS} from "../parsers/memcached-args.js";
 import type { MemcachedConf } from "../parsers/memcached-conf.js";
 import type { ParsedTopologyFile } from "../parsers/topology-document.js";
@@ -182,6 +182,15 @@ export function buildLaunchInstances(files: readonly ParsedTopologyFile[]): Inst
       );
     }
 
+    // Container commands (Kolla's config.json, TripleO's): before the sysconfig files, since
+    // TripleO's command sources /etc/sysconfig/memcached and so consumes it.
+    for (const f of onHost) {
+      if ((f.document.kind !== "kolla-config-json" && f.document.kind !== "tripleo-container-config") || !f.document.command) continue;
+      const built = containerCommandInstance(hostId, f.file, f.document.kind, f.document.command, envFiles, consumedEnv);
+      diagnostics.push(...built.diagnostics);
+      if (built.instance) instances.push(built.instance);
+    }
+
     for (const [file, env] of envFiles) {
       if (consumedEnv.has(file)) continue;
       const argv = sysconfigArgv(env);
@@ -202,12 +211,6 @@ export function buildLaunchInstances(files: readonly ParsedTopologyFile[]): Inst
           diagnostics.push(...built.diagnostics);
           instances.push(built.instance);
         }
-      }
-      if (f.document.kind === "kolla-config-json" && f.document.command) {
-        const words = stripProgram(f.document.command.words);
-        const args = parseMemcachedArgs(words);
-        diagnostics.push(...args.diagnostics);
-        instances.push(instanceFromArgs({ hostId, source: "kolla", name: "memcached", origin: f.document.command.location, files: [f.file], args }));
       }
     }
 
@@ -293,11 +296,82 @@ function sysconfigArgv(env: EnvFile): { words: ArgvItem[]; origin: SourceLocatio
   return origin ? { words, origin } : null;
 }
 
-function stripProgram(words: readonly ArgvItem[]): ArgvItem[] {
-  let k = 0;
-  if (words[k]?.text === "exec") k++;
-  if (words[k] && !words[k]!.text.startsWith("-")) k++;
-  return words.slice(k);
+/**
+ * A container's command as a shell runs it: split at operators, the memcached command is the
+ * segment whose program (after `exec`) is memcached. When an earlier segment sources
+ * `/etc/sysconfig/memcached` (TripleO: `source /etc/sysconfig/memcached; exec /usr/bin/memcached
+ * -p ${PORT} -u ${USER} -m ${CACHESIZE} -c ${MAXCONN} $OPTIONS >> … 2>&1`), its variables are
+ * expanded from that file as the container sees it: TripleO mounts
+ * var/lib/config-data/puppet-generated/memcached/ as the container's root files
+ * (tripleo-heat-templates deployment/memcached/memcached-container-puppet.yaml), so that copy is
+ * preferred over the host's own etc/sysconfig/memcached. Unquoted expansions are split at blanks,
+ * as bash does.
+ */
+function containerCommandInstance(
+  hostId: string,
+  file: string,
+  kind: "kolla-config-json" | "tripleo-container-config",
+  command: ContainerCommand,
+  envFiles: ReadonlyMap<string, EnvFile>,
+  consumedEnv: Set<string>,
+): { instance: MemcachedInstance | null; diagnostics: Diagnostic[] } {
+  const segments: ShellWord[][] = [[]];
+  for (const word of command.words) {
+    if (word.operator) segments.push([]);
+    else segments[segments.length - 1]!.push(word);
+  }
+  const programOf = (segment: readonly ShellWord[]) => {
+    const k = segment[0]?.text === "exec" ? 1 : 0;
+    return { word: segment[k], index: k };
+  };
+  const memcachedIndex = segments.findIndex((seg) => /(^|\/)memcached$/u.test(programOf(seg).word?.text ?? "") || (segments.length === 1 && seg[0]?.text.startsWith("-")));
+  if (memcachedIndex < 0) {
+    const l = command.location;
+    return { instance: null, diagnostics: [{ severity: "note", code: "container-command-not-memcached", message: "the container command runs no `memcached` program stacklint can find; its settings are unknown", file, line: l.line, column: l.column }] };
+  }
+  const segment = segments[memcachedIndex]!;
+  const { word: program, index } = programOf(segment);
+  const argsWords = program && !program.text.startsWith("-") ? segment.slice(index + 1) : segment.slice(index);
+  // `source FILE` / `. FILE` in an earlier segment.
+  const sourced = segments
+    .slice(0, memcachedIndex)
+    .flatMap((seg) => seg.flatMap((w, i) => ((w.text === "source" || w.text === ".") && seg[i + 1] ? [seg[i + 1]!.text] : [])))
+    .find((p) => /(^|\/)sysconfig\/memcached$/u.test(p));
+  const diagnostics: Diagnostic[] = [];
+  const files = [file];
+  let words: ArgvItem[];
+  let tripleo = kind === "tripleo-container-config";
+  if (sourced) {
+    tripleo = true;
+    const wanted = sourced.replace(/^\/+/u, "");
+    const candidates = [...envFiles.keys()].filter((f) => f.endsWith(wanted)).sort((a, b) => Number(b.includes("puppet-generated/memcached/")) - Number(a.includes("puppet-generated/memcached/")) || (a < b ? -1 : 1));
+    const envFile = candidates[0];
+    const environment = new Map<string, EnvironmentValue>();
+    if (envFile) {
+      consumedEnv.add(envFile);
+      files.push(envFile);
+      for (const [name, a] of envFileValues(envFiles.get(envFile)!)) environment.set(name, assignmentValue(a));
+    } else {
+      const l = command.location;
+      diagnostics.push({ severity: "note", code: "container-sysconfig-missing", message: `the command sources ${sourced}, which is not in the inputs (TripleO keeps it in var/lib/config-data/puppet-generated/memcached${sourced}); the values it sets are unknown`, file, line: l.line, column: l.column });
+    }
+    // bash splits `${NAME}` like `$NAME`: normalize, then expand as systemd's `$NAME` (split at blanks).
+    const normalized = argsWords.map((w) => {
+      const braced = /^\$\{(\w+)\}$/u.exec(w.text) ?? /^\$(\w+)$/u.exec(w.text);
+      return braced ? { text: `$${braced[1]}`, location: w.location } : toArgv(w);
+    });
+    const expanded = expandSystemdVariables(normalized, environment);
+    words = expanded.words;
+  } else {
+    words = argsWords.map(toArgv);
+  }
+  const args = parseMemcachedArgs(words);
+  diagnostics.push(...args.diagnostics);
+  return { instance: instanceFromArgs({ hostId, source: tripleo ? "tripleo" : "kolla", name: "memcached", origin: command.location, files, args }), diagnostics };
+}
+
+function toArgv(w: ShellWord): ArgvItem {
+  return { text: w.text, location: w.location, ...(w.spans ? { spans: w.spans } : {}), ...(w.hasTemplate || w.hasVariables ? { opaque: true } : {}) };
 }
 
 function composeInstance(hostId: string, file: string, service: ComposeService): { instance: MemcachedInstance; diagnostics: Diagnostic[] } {

@@ -143,3 +143,38 @@ describe("Kolla config repos: the clients Kolla renders, with /etc/kolla/config 
     ]);
   });
 });
+
+describe("TripleO's container command as a launch source", () => {
+  it("kolla_start's command sources the puppet-generated sysconfig: one instance with its values and lines", async () => {
+    const dir = "fixtures/model/tripleo-kolla-config/ctl1";
+    const result = await run([dir.replace(/\/ctl1$/u, "")]);
+    const instances = result.deployment.memcachedInstances;
+    expect(instances).toHaveLength(1);
+    const i = instances[0]!;
+    const sysconfig = `${dir}/var/lib/config-data/puppet-generated/memcached/etc/sysconfig/memcached`;
+    expect(i.source).toBe("tripleo");
+    expect(i.files).toEqual([`${dir}/var/lib/kolla/config_files/memcached.json`, sysconfig]);
+    expect(i.listeners.map((l) => `${l.address}:${l.port}`)).toEqual(["127.0.0.1:11211", "172.17.1.10:11211"]);
+    expect([i.maxConnections.value, i.memoryLimitMb.value, i.threads.value, i.udpPort.value]).toEqual([8192, 32071, 8, 0]);
+    expect(i.maxConnections.origin).toMatchObject({ kind: "file", location: { file: sysconfig, line: 3 } });
+    expect(i.listeners[1]!.location).toMatchObject({ file: sysconfig, line: 5 });
+    expect(result.diagnostics.filter((d) => d.severity !== "note")).toEqual([]);
+  });
+
+  it("paunch's per-step startup config: the memcached container's bash -c script, its sysconfig mount, and rules at the sysconfig's lines", async () => {
+    const dir = "fixtures/model/tripleo-paunch/ctl1";
+    const result = await run([dir.replace(/\/ctl1$/u, "")]);
+    const instances = result.deployment.memcachedInstances;
+    expect(instances.map((i) => [i.source, i.maxConnections.value, i.udpPort.value])).toEqual([["tripleo", 1024, 11211]]);
+    const sysconfig = `${dir}/var/lib/config-data/memcached/etc/sysconfig/memcached`;
+    const udp = result.findings.find((f) => f.ruleId === "SL205")!;
+    expect([udp.location.file, udp.location.line]).toEqual([sysconfig, 5]);
+  });
+
+  it("reads a list command as argv, without a shell", async () => {
+    const { parseTripleoContainerConfig } = await import("../../src/parsers/kolla.js");
+    const parsed = parseTripleoContainerConfig("x/var/lib/tripleo-config/container-startup-config/step_1/memcached.json", '{"command": ["sleep", "infinity"], "net": "host"}');
+    expect(parsed.command!.words.map((w) => w.text)).toEqual(["sleep", "infinity"]);
+    expect(parsed.net).toBe("host");
+  });
+});
