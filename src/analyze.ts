@@ -128,6 +128,16 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     lines.set(file.displayPath, outcome.lines);
   }
 
+  // Enablement links: their name is the fact, the link is never followed.
+  for (const link of discovery.unitLinks) {
+    const verdict = classifyPath(link.pathInInput);
+    if (!("kind" in verdict) || verdict.kind !== "systemd-enablement") continue;
+    const assignment = assignHost(link);
+    assignments.push(assignment);
+    topologyFiles.push({ file: link.displayPath, hostId: assignment.hostId, document: { kind: "systemd-enablement", unit: link.pathInInput.slice(link.pathInInput.lastIndexOf("/") + 1) } });
+    records.push({ path: link.displayPath, kind: "systemd-enablement", hostId: assignment.hostId });
+  }
+
   const hosts = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
   const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [] });
   diagnostics.push(...built.topologyDiagnostics);

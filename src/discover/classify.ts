@@ -31,7 +31,8 @@ export type TopologyKind =
   | "kolla-passwords"
   | "ansible-inventory"
   | "kolla-config-json"
-  | "tripleo-container-config";
+  | "tripleo-container-config"
+  | "systemd-enablement";
 
 /**
  * Path patterns for the topology formats, tested against the path inside the input (the host
@@ -40,6 +41,8 @@ export type TopologyKind =
  * (sos/report/plugins/__init__.py `_mangle_command`), Kolla-Ansible's layout.
  */
 const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: TopologyKind }[] = [
+  // `systemctl enable memcached@11211`: the link (or a copy of it) under <target>.wants/ names an instance.
+  { pattern: /(^|\/)(etc|run|usr\/lib|lib)\/systemd\/system\/[^/]+\.(wants|requires)\/memcached[^/]*\.service$/u, kind: "systemd-enablement" },
   { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/systemd\/system\/memcached[^/]*\.service$/u, kind: "systemd-unit" },
   { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/systemd\/system\/memcached[^/]*\.service\.d\/[^/]+\.conf$/u, kind: "systemd-unit" },
   { pattern: /(^|\/)etc\/(sysconfig|default)\/memcached(\.[^/]+)?$/u, kind: "memcached-env" },

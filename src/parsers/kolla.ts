@@ -167,6 +167,8 @@ export function groupHosts(inventory: AnsibleInventory, name: string, seen = new
 
 /** A container's command as shell words (operators kept), located in its file. */
 export interface ContainerCommand {
+  /** The shell text the words come from ("" for an argv list). */
+  readonly text: string;
   readonly words: ShellWord[];
   readonly location: SourceLocation;
 }
@@ -185,7 +187,7 @@ export function parseKollaConfigJson(file: string, text: string): { command: Con
   const start = scalarContentStart(node);
   // JSON escapes other than \/ and \" are rare in commands; positions stay right without them.
   const tokenized = tokenizeCommandLine(command, { file, positionOf: (offset) => yaml.positionOf(start + offset), escapes: "shell", variables: "shell", shellOperators: true });
-  return { command: { location: yaml.locate(node), words: tokenized.words }, diagnostics: [...yaml.diagnostics, ...tokenized.diagnostics] };
+  return { command: { text: command, location: yaml.locate(node), words: tokenized.words }, diagnostics: [...yaml.diagnostics, ...tokenized.diagnostics] };
 }
 
 /**
@@ -213,7 +215,7 @@ export function parseTripleoContainerConfig(file: string, text: string): { comma
     return out.words;
   };
   const whole = scalarText(node);
-  if (whole !== null) return { command: { words: tokenize(node, whole, true), location: yaml.locate(node) }, net, diagnostics };
+  if (whole !== null) return { command: { text: whole, words: tokenize(node, whole, true), location: yaml.locate(node) }, net, diagnostics };
   // A list is argv. `bash -c SCRIPT`: the script is what runs; else each item is one word.
   const items = seqItems(node).flatMap((item) => {
     const value = scalarText(item);
@@ -222,7 +224,7 @@ export function parseTripleoContainerConfig(file: string, text: string): { comma
   const dashC = items.findIndex((x, i) => i > 0 && /^-\w*c$/u.test(x.value) && /(^|\/)(ba)?sh$/u.test(items[0]!.value));
   if (dashC > 0 && items[dashC + 1]) {
     const script = items[dashC + 1]!;
-    return { command: { words: tokenize(script.item, script.value, true), location: yaml.locate(node) }, net, diagnostics };
+    return { command: { text: script.value, words: tokenize(script.item, script.value, true), location: yaml.locate(node) }, net, diagnostics };
   }
   // argv items reach the program as written: no shell, so `$X` is literal.
   const words: ShellWord[] = items.map(({ item, value }) => ({
@@ -236,5 +238,5 @@ export function parseTripleoContainerConfig(file: string, text: string): { comma
     operator: false,
     location: yaml.locate(item),
   }));
-  return { command: { words, location: yaml.locate(node) }, net, diagnostics };
+  return { command: { text: "", words, location: yaml.locate(node) }, net, diagnostics };
 }

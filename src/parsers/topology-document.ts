@@ -25,7 +25,9 @@ export type TopologyDocument =
   | { readonly kind: "kolla-passwords" }
   | { readonly kind: "ansible-inventory"; readonly inventory: AnsibleInventory }
   | { readonly kind: "kolla-config-json"; readonly command: ContainerCommand | null }
-  | { readonly kind: "tripleo-container-config"; readonly command: ContainerCommand | null; readonly net: string | null };
+  | { readonly kind: "tripleo-container-config"; readonly command: ContainerCommand | null; readonly net: string | null }
+  /** Only the name matters: `multi-user.target.wants/memcached@11211.service` enables that instance. */
+  | { readonly kind: "systemd-enablement"; readonly unit: string };
 
 export interface ParsedTopologyFile {
   readonly file: string;
@@ -97,6 +99,8 @@ export function parseTopologyFile(kind: TopologyKind, file: string, text: string
       const parsed = parseKollaConfigJson(file, text);
       return { document: { kind, command: parsed.command }, diagnostics: parsed.diagnostics };
     }
+    case "systemd-enablement":
+      return { document: { kind, unit: file.slice(file.lastIndexOf("/") + 1) }, diagnostics: [] };
     case "tripleo-container-config": {
       const parsed = parseTripleoContainerConfig(file, text);
       return { document: { kind, command: parsed.command, net: parsed.net }, diagnostics: parsed.diagnostics };

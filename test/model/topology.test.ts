@@ -178,3 +178,29 @@ describe("TripleO's container command as a launch source", () => {
     expect(parsed.net).toBe("host");
   });
 });
+
+describe("systemd template units", () => {
+  it("instances come from the enablement links under .wants/, each with its own sysconfig.%i", async () => {
+    const dir = "fixtures/model/systemd-template/enabled/ctl1";
+    const result = await run(["fixtures/model/systemd-template/enabled"]);
+    const instances = result.deployment.memcachedInstances;
+    expect(instances.map((i) => [i.name, i.port.value, i.maxConnections.value, i.threads.value, i.listeners.map((l) => `${l.address}:${l.port}`)])).toEqual([
+      ["memcached@11211.service", 11211, 4096, 4, ["10.0.0.11:11211"]],
+      ["memcached@11212.service", 11212, 4096, 8, ["10.0.0.11:11212"]],
+    ]);
+    const unit = `${dir}/usr/lib/systemd/system/memcached@.service`;
+    // -p %i: the port is the instance name, written on the template's ExecStart line.
+    expect(instances[0]!.port.origin).toMatchObject({ kind: "file", location: { file: unit } });
+    expect(instances[1]!.threads.origin).toMatchObject({ kind: "file", location: { file: `${dir}/etc/sysconfig/memcached.11212`, line: 1 } });
+    expect(instances[1]!.files).toContain(`${dir}/etc/systemd/system/multi-user.target.wants/memcached@11212.service`);
+    // The links are facts, not skipped files.
+    expect(result.files.skipped).toEqual({});
+    expect(result.diagnostics.filter((d) => d.code === "symlink")).toEqual([]);
+  });
+
+  it("a template alone runs nothing, and says so", async () => {
+    const result = await run(["fixtures/model/systemd-template/template-only"]);
+    expect(result.deployment.memcachedInstances).toEqual([]);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["systemd-template-no-instance"]);
+  });
+});
