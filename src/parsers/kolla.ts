@@ -5,6 +5,7 @@ import { mapEntries, mapGet, parseYamlFile, scalarContentStart, scalarText, type
 import type { ShellWord } from "./memcached-args.js";
 import { tokenizeCommandLine } from "./memcached-args.js";
 import { seqItems } from "./yaml-located.js";
+import { positionInLocated } from "./systemd-unit.js";
 
 /**
  * Kolla-Ansible config repos: `globals.yml` (variables), Ansible inventories (INI or YAML:
@@ -187,7 +188,20 @@ export function parseKollaConfigJson(file: string, text: string): { command: Con
   const start = scalarContentStart(node);
   // JSON escapes other than \/ and \" are rare in commands; positions stay right without them.
   const tokenized = tokenizeCommandLine(command, { file, positionOf: (offset) => yaml.positionOf(start + offset), escapes: "shell", variables: "shell", shellOperators: true });
-  return { command: { text: command, location: yaml.locate(node), words: tokenized.words }, diagnostics: [...yaml.diagnostics, ...tokenized.diagnostics] };
+  const unwrapped = unwrapShellScript(file, command, tokenized.words);
+  return { command: { ...unwrapped, location: yaml.locate(node) }, diagnostics: [...yaml.diagnostics, ...tokenized.diagnostics, ...unwrapped.diagnostics] };
+}
+
+/**
+ * `bash -c 'SCRIPT'` written as one string: what runs is the script, so its words (located inside
+ * the quoted word) replace the wrapper's. Anything else is returned as it is.
+ */
+function unwrapShellScript(file: string, text: string, words: ShellWord[]): { text: string; words: ShellWord[]; diagnostics: Diagnostic[] } {
+  const [shell, flag, script] = words;
+  const quoted = script?.parts.some((p) => p.kind === "literal" && p.quoted !== "none") ?? false;
+  if (!shell || !flag || !script || !quoted || !/(^|\/)(ba|da)?sh$/u.test(shell.text) || !/^-\w*c$/u.test(flag.text)) return { text, words, diagnostics: [] };
+  const inner = tokenizeCommandLine(script.text, { file, positionOf: (offset) => positionInLocated(script, offset), escapes: "shell", variables: "shell", shellOperators: true });
+  return { text: script.text, words: inner.words, diagnostics: inner.diagnostics };
 }
 
 /**
@@ -215,7 +229,11 @@ export function parseTripleoContainerConfig(file: string, text: string): { comma
     return out.words;
   };
   const whole = scalarText(node);
-  if (whole !== null) return { command: { text: whole, words: tokenize(node, whole, true), location: yaml.locate(node) }, net, diagnostics };
+  if (whole !== null) {
+    const unwrapped = unwrapShellScript(file, whole, tokenize(node, whole, true));
+    diagnostics.push(...unwrapped.diagnostics);
+    return { command: { text: unwrapped.text, words: unwrapped.words, location: yaml.locate(node) }, net, diagnostics };
+  }
   // A list is argv. `bash -c SCRIPT`: the script is what runs; else each item is one word.
   const items = seqItems(node).flatMap((item) => {
     const value = scalarText(item);
