@@ -1,6 +1,6 @@
 import path from "node:path";
 import { open } from "node:fs/promises";
-import { classifyContent, classifyPath, classifyRuntimeContent, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
+import { classifyContent, classifyPath, classifyRuntimeContent, isFirewallKind, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
 import { discover, type DiscoveredFile } from "./discover/discover.js";
 import { assignHost, describeHosts, type HostAssignment } from "./discover/hosts.js";
 import { readConfigText } from "./discover/read-text.js";
@@ -13,6 +13,7 @@ import { buildDeployment, type ParsedConfigFile } from "./model/build.js";
 import type { Deployment } from "./model/deployment.js";
 import type { Diagnostic } from "./model/diagnostic.js";
 import type { NamedHost } from "./model/topology.js";
+import { parseFirewallFile, type FirewallDocument, type ParsedFirewallFile } from "./parsers/firewall/document.js";
 import { parseTopologyFile, type ParsedTopologyFile, type TopologyDocument } from "./parsers/topology-document.js";
 import { parseIni, splitLines } from "./parsers/ini.js";
 import { INFORMATION_URI, TOOL_NAME, TOOL_VERSION, ruleHelpMarkdown, ruleHelpUri } from "./package-info.js";
@@ -96,6 +97,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
   const parsed: ParsedConfigFile[] = [];
   const topologyFiles: ParsedTopologyFile[] = [];
+  const firewallFiles: ParsedFirewallFile[] = [];
   const records: FileRecord[] = [];
   const assignments: HostAssignment[] = [];
   const lines = new Map<string, string[]>();
@@ -122,7 +124,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     }
     const assignment = assignHost(file);
     assignments.push(assignment);
-    if ("topology" in outcome) topologyFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.topology });
+    if ("firewall" in outcome) firewallFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.firewall });
+    else if ("topology" in outcome) topologyFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.topology });
     else parsed.push({ file: file.displayPath, hostId: assignment.hostId, kind: outcome.kind, ini: outcome.ini });
     records.push({ path: file.displayPath, kind: outcome.kind, hostId: assignment.hostId });
     lines.set(file.displayPath, outcome.lines);
@@ -139,7 +142,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   }
 
   const hosts = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
-  const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [] });
+  const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [], firewallFiles });
   diagnostics.push(...built.topologyDiagnostics);
   const { topologyDiagnostics: _topologyDiagnostics, ...configured } = built;
   // Logs are read after the configuration: the proxy's log_msg_template says how access lines look.
@@ -176,7 +179,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 type ParseOutcome =
   | { skip: string; diagnostics: Diagnostic[] }
   | { kind: FileKind; ini: ReturnType<typeof parseIni>; lines: string[]; diagnostics: Diagnostic[] }
-  | { kind: FileKind; topology: TopologyDocument; lines: string[]; diagnostics: Diagnostic[] };
+  | { kind: FileKind; topology: TopologyDocument; lines: string[]; diagnostics: Diagnostic[] }
+  | { kind: FileKind; firewall: FirewallDocument; lines: string[]; diagnostics: Diagnostic[] };
 
 /** A journal export or counter dump outside the usual paths, by its first bytes. */
 async function sniffRuntime(absolutePath: string): Promise<RuntimeKind | null> {
@@ -206,6 +210,12 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
     kind = sniffed;
   } else {
     kind = verdict.kind;
+  }
+  if (isFirewallKind(kind)) {
+    const parsedFirewall = parseFirewallFile(kind, file.displayPath, read.text);
+    const diagnostics = [...read.diagnostics, ...parsedFirewall.diagnostics];
+    if (!parsedFirewall.document) return { skip: "unrecognized", diagnostics };
+    return { kind, firewall: parsedFirewall.document, lines: splitLines(read.text), diagnostics };
   }
   if (isTopologyKind(kind)) {
     const parsedTopology = parseTopologyFile(kind, file.displayPath, read.text, (name, value) => (name === null ? secrets.add(value) : secrets.noteOption(name, value)));

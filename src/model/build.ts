@@ -6,6 +6,8 @@ import type { ParsedTopologyFile } from "../parsers/topology-document.js";
 import type { CacheClient, CacheClientKind, Deployment, EffectiveSetting, Host } from "./deployment.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { buildTopology, type NamedHost } from "./topology.js";
+import type { ParsedFirewallFile } from "../parsers/firewall/document.js";
+import { buildFirewallPaths, buildHostFirewalls } from "./host-firewall.js";
 import { buildServiceClients } from "./openstack-service.js";
 import { buildKollaServiceClients } from "./kolla-services.js";
 import { emptyRuntime } from "./runtime/evidence.js";
@@ -30,6 +32,8 @@ export interface TopologyInputs {
   readonly files: readonly ParsedTopologyFile[];
   /** Hosts the user named (`--host NAME=ADDR,…`). */
   readonly namedHosts?: readonly NamedHost[];
+  /** Firewall dumps (iptables, nftables, firewalld, security groups). */
+  readonly firewallFiles?: readonly ParsedFirewallFile[];
 }
 
 export function buildDeployment(hosts: readonly Host[], files: readonly ParsedConfigFile[], topologyInputs: TopologyInputs = { files: [] }): Deployment & { readonly topologyDiagnostics: Diagnostic[] } {
@@ -43,6 +47,7 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
   );
   const cacheClients = [...swift.clients.map((c) => withProxyWorkers(c, sorted)), ...serviceClients, ...kolla.clients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const topology = buildTopology(hosts, cacheClients, topologyInputs.files, topologyInputs.namedHosts ?? []);
+  const firewalls = buildHostFirewalls(topology.hosts, topologyInputs.firewallFiles ?? [], topologyInputs.files);
   const deployment = {
     hosts: topology.hosts,
     cacheClients,
@@ -54,6 +59,8 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
     cacheRoutes: topology.cacheRoutes,
     kollaInventories: topology.kollaInventories,
     connectionDemand: topology.connectionDemand,
+    firewalls,
+    firewallPaths: buildFirewallPaths(topology.hosts, firewalls, topology.cacheRoutes, topology.memcachedInstances),
     runtime: emptyRuntime(),
   };
   // Not enumerable: the model in outputs stays the Deployment shape.
