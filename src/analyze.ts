@@ -147,6 +147,16 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     }
   }
 
+  // Enablement links: their name is the fact, the link is never followed.
+  for (const link of discovery.unitLinks) {
+    const verdict = classifyPath(link.pathInInput);
+    if (!("kind" in verdict) || verdict.kind !== "systemd-enablement") continue;
+    const assignment = assignHost(link);
+    assignments.push(assignment);
+    topologyFiles.push({ file: link.displayPath, hostId: assignment.hostId, document: { kind: "systemd-enablement", unit: link.pathInInput.slice(link.pathInInput.lastIndexOf("/") + 1) } });
+    records.push({ path: link.displayPath, kind: "systemd-enablement", hostId: assignment.hostId });
+  }
+
   const hosts = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
   const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [], firewallFiles });
   diagnostics.push(...built.topologyDiagnostics);
@@ -238,7 +248,7 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
   // Swift reads memcache.conf with a plain ConfigParser (keys lowercased); paste.deploy keeps
   // keys as written; oslo.config has its own parser.
   const ini =
-    kind === "openstack-ini"
+    kind === "openstack-ini" || kind === "kolla-config-override"
       ? parseIni(file.displayPath, read.text, { dialect: "oslo" })
       : parseIni(file.displayPath, read.text, { dialect: "configparser", lowercaseKeys: kind === "swift-memcache-conf" });
   for (const section of ini.sections) for (const entry of section.entries) secrets.noteOption(entry.key.replace(/^set\s+/u, ""), entry.value);

@@ -26,7 +26,15 @@ export interface Discovery {
   readonly ignoredByConfig: number;
   /** Links (never followed) and FIFOs, sockets, devices (never read) found in input folders. */
   readonly skippedEntries: { readonly kind: "symlink" | "special-file"; readonly displayPath: string }[];
+  /**
+   * Links whose name is the fact: `systemctl enable memcached@11211` makes
+   * `…/systemd/system/<target>.wants/memcached@11211.service`. They are never followed or read.
+   */
+  readonly unitLinks: DiscoveredFile[];
 }
+
+/** An enablement link of a memcached unit (systemd.unit(5) "[Install]" / `.wants/`). */
+export const UNIT_ENABLEMENT_LINK = /(^|\/)(etc|run|usr\/lib|lib)\/systemd\/system\/[^/]+\.(wants|requires)\/memcached[^/]*\.service$/u;
 
 const IGNORED_DIRECTORIES = ["**/.git/**", "**/node_modules/**", "**/.svn/**", "**/.hg/**"];
 
@@ -46,6 +54,7 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
   const diagnostics: Diagnostic[] = [];
   let ignoredDirectories = 0;
   const skippedEntries: Discovery["skippedEntries"][number][] = [];
+  const unitLinks: DiscoveredFile[] = [];
   for (const [inputIndex, input] of inputs.entries()) {
     const absolute = path.resolve(baseDirectory, input);
     const inputRoot = displayPathFor(absolute, baseDirectory);
@@ -73,6 +82,10 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
         const displayPath = displayPathFor(fileAbsolute, baseDirectory, absolute);
         if (entry.dirent.isDirectory()) continue;
         if (entry.dirent.isSymbolicLink()) {
+          if (UNIT_ENABLEMENT_LINK.test(toPosix(entry.path))) {
+            unitLinks.push({ absolutePath: fileAbsolute, displayPath, pathInInput: toPosix(entry.path), inputIndex, inputRoot, inputIsDirectory: true });
+            continue;
+          }
           // A link may lead outside the inputs; stacklint never follows one.
           skippedEntries.push({ kind: "symlink", displayPath });
           continue;
@@ -99,7 +112,7 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
   }
   const ignored = ignore && ignore.patterns.length > 0 ? await matchIgnored(ignore) : new Set<string>();
   const kept = dedupeByPath(files).filter((f) => !ignored.has(f.absolutePath));
-  return { files: kept, diagnostics, ignoredDirectories, ignoredByConfig: dedupeByPath(files).length - kept.length, skippedEntries };
+  return { files: kept, diagnostics, ignoredDirectories, ignoredByConfig: dedupeByPath(files).length - kept.length, skippedEntries, unitLinks };
 }
 
 /**

@@ -5,6 +5,8 @@ import { applySysctlOrder, sysctlEntry, sysctlNumber, type SysctlDocument } from
 import type {
   CacheClient,
   CacheRoute,
+  ConnectionDemand,
+  ConnectionDemandClient,
   Host,
   HostAddress,
   HostKernel,
@@ -40,6 +42,7 @@ export interface Topology {
   readonly observedSockets: ObservedSockets[];
   readonly cacheRoutes: CacheRoute[];
   readonly kollaInventories: KollaInventory[];
+  readonly connectionDemand: ConnectionDemand[];
   readonly diagnostics: Diagnostic[];
 }
 
@@ -187,7 +190,68 @@ export function buildTopology(baseHosts: readonly Host[], clients: readonly Cach
   });
 
   const cacheRoutes = buildRoutes(clients, finalHosts, instances, files, new Set(observed.keys()));
-  return { hosts: finalHosts, memcachedInstances: instances.sort((a, b) => (a.id < b.id ? -1 : 1)), hostKernels, observedSockets, cacheRoutes, kollaInventories, diagnostics };
+  instances.sort((a, b) => (a.id < b.id ? -1 : 1));
+  const connectionDemand = buildConnectionDemand(instances, observedSockets, finalHosts);
+  return { hosts: finalHosts, memcachedInstances: instances, hostKernels, observedSockets, cacheRoutes, kollaInventories, connectionDemand, diagnostics };
+}
+
+/**
+ * Observed demand per instance: its host's own capture (local port = the instance's port), or,
+ * when that host has no capture, the clients' captures whose peer is one of its addresses.
+ */
+function buildConnectionDemand(instances: readonly MemcachedInstance[], observed: readonly ObservedSockets[], hosts: readonly Host[]): ConnectionDemand[] {
+  const byAddress = new Map<string, string>();
+  for (const h of hosts) for (const a of h.addresses) if (!byAddress.has(a)) byAddress.set(a, h.id);
+  const out: ConnectionDemand[] = [];
+  const seenPorts = new Set<string>();
+  for (const instance of instances) {
+    const port = instance.port.value;
+    if (port === null || port <= 0) continue;
+    // Two launch configs of one host and port are one listener: count it once.
+    const portKey = `${instance.hostId}\0${port}`;
+    if (seenPorts.has(portKey)) continue;
+    seenPorts.add(portKey);
+    const own = observed.find((o) => o.hostId === instance.hostId);
+    const counted = new Map<string, { address: string | null; hostId: string | null; tuples: Set<string>; location: ObservedConnection["location"] }>();
+    const count = (clientAddress: string | null, clientHostId: string | null, tuple: string, location: ObservedConnection["location"]) => {
+      const key = clientAddress ?? "";
+      const entry = counted.get(key) ?? { address: clientAddress, hostId: clientHostId, tuples: new Set<string>(), location };
+      counted.set(key, entry);
+      entry.tuples.add(tuple);
+    };
+    let seenFrom: ConnectionDemand["seenFrom"];
+    if (own) {
+      seenFrom = "server";
+      for (const c of own.memcachedConnections) {
+        if (c.localPort !== port || (c.process !== null && !/^memcache/u.test(c.process))) continue;
+        const peer = c.peerAddress?.toLowerCase() ?? null;
+        const peerHost = peer === null ? null : isLoopbackHost(peer) ? instance.hostId : (byAddress.get(peer) ?? null);
+        count(peer, peerHost, `${c.localAddress}|${c.localPort}|${peer}|${c.peerPort}`, c.location);
+      }
+    } else {
+      seenFrom = "clients";
+      const host = hosts.find((h) => h.id === instance.hostId);
+      const addresses = new Set([...(host?.addresses ?? []), ...effectiveAddresses(instance)]);
+      for (const o of observed) {
+        for (const c of o.memcachedConnections) {
+          const peer = c.peerAddress?.toLowerCase() ?? null;
+          if (c.peerPort !== port || peer === null || !addresses.has(peer)) continue;
+          const local = c.localAddress?.toLowerCase() ?? null;
+          count(local, o.hostId, `${peer}|${c.peerPort}|${local}|${c.localPort}`, c.location);
+        }
+      }
+    }
+    if (counted.size === 0) continue;
+    const clients: ConnectionDemandClient[] = [...counted.values()]
+      .map((e) => ({ address: e.address, hostId: e.hostId, connections: e.tuples.size, location: e.location }))
+      .sort((a, b) => b.connections - a.connections || ((a.address ?? "") < (b.address ?? "") ? -1 : (a.address ?? "") > (b.address ?? "") ? 1 : 0));
+    out.push({ instanceId: instance.id, hostId: instance.hostId, port, seenFrom, total: clients.reduce((n, c) => n + c.connections, 0), clients });
+  }
+  return out;
+}
+
+function effectiveAddresses(instance: MemcachedInstance): string[] {
+  return [...instance.listeners, ...instance.observedListeners].flatMap((l) => (l.address && l.scope !== "loopback" ? [l.address.toLowerCase()] : []));
 }
 
 function unknownSetting<T>(): { value: T | null; origin: SettingOrigin } {

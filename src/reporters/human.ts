@@ -194,6 +194,15 @@ function topologySection(result: AnalysisResult, paint: (s: Paint, t: string) =>
     out.push(`  ${paint("dim", "memcached no client of the inputs uses:")}`);
     for (const i of unused) out.push(`    ${hostName(deployment, i.hostId)}  ${i.source} ${i.name}  ${effectiveListeners(i).map(listenerText).join(",") || "no TCP listener"} [${limits(i)}]`);
   }
+  // Observed demand: the clients holding the most ESTABLISHED connections (connection sprawl fills backlogs).
+  for (const demand of deployment.connectionDemand) {
+    const instance = deployment.memcachedInstances.find((i) => i.id === demand.instanceId);
+    const limit = instance?.maxConnections.value;
+    const seen = demand.seenFrom === "server" ? "its own capture" : "the clients' captures";
+    out.push(`  ${paint("bold", "top clients")} of ${hostName(deployment, demand.hostId)}:${demand.port}: ${demand.total} ESTABLISHED (${seen})${limit != null ? ` of -c ${limit}` : ""}`);
+    for (const c of demand.clients.slice(0, 5)) out.push(`    ${String(c.connections).padStart(5)}  ${c.address ?? "unknown address"}${c.hostId ? `  ${hostName(deployment, c.hostId)}` : ""}`);
+    if (demand.clients.length > 5) out.push(`    ${paint("dim", `… ${demand.clients.length - 5} more client addresses`)}`);
+  }
   out.push("");
   return out;
 }
