@@ -1,7 +1,10 @@
 import path from "node:path";
 import { open } from "node:fs/promises";
-import { classifyContent, classifyPath, classifyRuntimeContent, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
-import { discover, type DiscoveredFile } from "./discover/discover.js";
+import { classifyContent, classifyPath, classifyRuntimeContent, isFirewallKind, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
+import { discover, type DiscoveredFile, type IgnorePatterns } from "./discover/discover.js";
+import { findSuppressionDirectives, type SuppressionDirective } from "./discover/suppression-comments.js";
+import { applyBaseline, type LoadedBaseline } from "./engine/baseline.js";
+import { applySuppressions } from "./engine/suppressions.js";
 import { assignHost, describeHosts, type HostAssignment } from "./discover/hosts.js";
 import { readConfigText } from "./discover/read-text.js";
 import type { AnalysisResult, FileRecord, RuleDescriptor } from "./engine/result.js";
@@ -13,6 +16,7 @@ import { buildDeployment, type ParsedConfigFile } from "./model/build.js";
 import type { Deployment } from "./model/deployment.js";
 import type { Diagnostic } from "./model/diagnostic.js";
 import type { NamedHost } from "./model/topology.js";
+import { parseFirewallFile, type FirewallDocument, type ParsedFirewallFile } from "./parsers/firewall/document.js";
 import { parseTopologyFile, type ParsedTopologyFile, type TopologyDocument } from "./parsers/topology-document.js";
 import { parseIni, splitLines } from "./parsers/ini.js";
 import { INFORMATION_URI, TOOL_NAME, TOOL_VERSION, ruleHelpMarkdown, ruleHelpUri } from "./package-info.js";
@@ -31,6 +35,10 @@ export interface AnalyzeOptions {
   readonly rules?: readonly Rule[];
   /** Hosts and addresses the user names (`--host NAME=ADDR,…`) when the inputs do not. */
   readonly hosts?: readonly NamedHost[];
+  /** Files discovery skips (the config file's `ignore`). */
+  readonly ignore?: IgnorePatterns;
+  /** Findings to hide because they are known (`--baseline FILE`). */
+  readonly baseline?: LoadedBaseline;
 }
 
 export class UsageError extends Error {}
@@ -38,11 +46,12 @@ export class UsageError extends Error {}
 const SCRUB = Symbol("stacklint.scrub");
 
 /** The result plus a scrubber that removes every secret seen in the inputs from any text. */
-export type ScrubbableResult = AnalysisResult & { readonly [SCRUB]?: (text: string) => string };
+export type ScrubbableResult = AnalysisResult & { readonly [SCRUB]?: (text: string, encode?: (secret: string) => string) => string };
 
-export function scrubOutput(result: AnalysisResult, text: string): string {
+/** `encode`: also remove each secret as this format escapes it (HTML entities, percent-encoding, …). */
+export function scrubOutput(result: AnalysisResult, text: string, encode?: (secret: string) => string): string {
   const scrub = (result as ScrubbableResult)[SCRUB];
-  return scrub ? scrub(text) : text;
+  return scrub ? scrub(text, encode) : text;
 }
 
 /** Resolves `ID_OR_NAME → level` to rule ids; an unknown rule is a usage error. */
@@ -81,9 +90,10 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const skipped: Record<string, number> = {};
   const count = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
 
-  const discovery = await discover(options.inputs, baseDirectory);
+  const discovery = await discover(options.inputs, baseDirectory, options.ignore);
   diagnostics.push(...discovery.diagnostics);
   if (discovery.ignoredDirectories > 0) skipped["ignored-directory"] = discovery.ignoredDirectories;
+  if (discovery.ignoredByConfig > 0) skipped["ignored-by-config"] = discovery.ignoredByConfig;
   for (const entry of discovery.skippedEntries) {
     count(entry.kind);
     diagnostics.push({
@@ -96,10 +106,12 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
   const parsed: ParsedConfigFile[] = [];
   const topologyFiles: ParsedTopologyFile[] = [];
+  const firewallFiles: ParsedFirewallFile[] = [];
   const records: FileRecord[] = [];
   const assignments: HostAssignment[] = [];
   const lines = new Map<string, string[]>();
   const runtimeFiles: RuntimeFile[] = [];
+  const directives: SuppressionDirective[] = [];
   for (const file of discovery.files) {
     const verdict = classifyPath(file.pathInInput);
     if ("runtime" in verdict || ("sniff" in verdict && verdict.sniff === "runtime")) {
@@ -122,14 +134,31 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     }
     const assignment = assignHost(file);
     assignments.push(assignment);
-    if ("topology" in outcome) topologyFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.topology });
+    if ("firewall" in outcome) firewallFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.firewall });
+    else if ("topology" in outcome) topologyFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.topology });
     else parsed.push({ file: file.displayPath, hostId: assignment.hostId, kind: outcome.kind, ini: outcome.ini });
     records.push({ path: file.displayPath, kind: outcome.kind, hostId: assignment.hostId });
     lines.set(file.displayPath, outcome.lines);
+    // Suppression comments come from the text, not from the parsers: parsers know no rules.
+    const found = findSuppressionDirectives(file.displayPath, outcome.lines);
+    directives.push(...found.directives);
+    for (const near of found.unknown) {
+      diagnostics.push({ severity: "warning", code: "suppression-invalid", message: `'${near.word}' is not a stacklint directive; write stacklint-disable-next-line or stacklint-disable-file`, file: near.location.file, line: near.location.line, column: near.location.column });
+    }
+  }
+
+  // Enablement links: their name is the fact, the link is never followed.
+  for (const link of discovery.unitLinks) {
+    const verdict = classifyPath(link.pathInInput);
+    if (!("kind" in verdict) || verdict.kind !== "systemd-enablement") continue;
+    const assignment = assignHost(link);
+    assignments.push(assignment);
+    topologyFiles.push({ file: link.displayPath, hostId: assignment.hostId, document: { kind: "systemd-enablement", unit: link.pathInInput.slice(link.pathInInput.lastIndexOf("/") + 1) } });
+    records.push({ path: link.displayPath, kind: "systemd-enablement", hostId: assignment.hostId });
   }
 
   const hosts = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
-  const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [] });
+  const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [], firewallFiles });
   diagnostics.push(...built.topologyDiagnostics);
   const { topologyDiagnostics: _topologyDiagnostics, ...configured } = built;
   // Logs are read after the configuration: the proxy's log_msg_template says how access lines look.
@@ -137,13 +166,20 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   diagnostics.push(...ingest.diagnostics);
   for (const file of ingest.unrecognized) count("unrecognized");
   const deployment: Deployment = { ...configured, runtime: ingest.runtime };
-  const { findings, failures } = runRules({ rules, deployment, settings, levels });
+  const { findings: reported, failures } = runRules({ rules, deployment, settings, levels });
+  const ranRuleIds = new Set(rules.filter((rule) => effectiveLevel(rule, levels) !== "off").map((rule) => rule.id));
+  const inline = applySuppressions(reported, directives, rules, ranRuleIds);
+  diagnostics.push(...inline.diagnostics);
+  const baselined = options.baseline ? applyBaseline(inline.kept, options.baseline) : { kept: inline.kept, baselined: [], diagnostics: [] };
+  diagnostics.push(...baselined.diagnostics);
+  const findings = baselined.kept;
+  const suppressed = [...inline.suppressed, ...baselined.baselined].sort(compareFindings);
   for (const failure of failures) {
     diagnostics.push({ severity: "error", code: "internal-error", message: `rule ${failure.ruleId} failed: ${String(failure.error)}`, file: "." });
   }
 
   const snippets: Record<string, string> = {};
-  for (const finding of findings) {
+  for (const finding of [...findings, ...suppressed]) {
     for (const location of [finding.location, ...finding.related.map((r) => r.location)]) {
       const text = lines.get(location.file)?.[location.line - 1] ?? ingest.snippets.get(snippetKey(location.file, location.line));
       if (text !== undefined) snippets[snippetKey(location.file, location.line)] = redactLine(text);
@@ -154,19 +190,21 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     tool: { name: TOOL_NAME, version: TOOL_VERSION, informationUri: INFORMATION_URI },
     rules: describeRules(levels, rules),
     findings: [...findings].sort(compareFindings),
+    suppressed,
     diagnostics: diagnostics.sort(compareDiagnostics),
     deployment,
     files: { analyzed: records.filter((r) => !ingest.unrecognized.has(r.path)).sort((a, b) => (a.path < b.path ? -1 : 1)), skipped: Object.fromEntries(Object.entries(skipped).sort()) },
     snippets: Object.fromEntries(Object.entries(snippets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
-  Object.defineProperty(result, SCRUB, { value: (text: string) => secrets.scrub(text), enumerable: false });
+  Object.defineProperty(result, SCRUB, { value: (text: string, encode?: (secret: string) => string) => secrets.scrub(text, encode), enumerable: false });
   return result;
 }
 
 type ParseOutcome =
   | { skip: string; diagnostics: Diagnostic[] }
   | { kind: FileKind; ini: ReturnType<typeof parseIni>; lines: string[]; diagnostics: Diagnostic[] }
-  | { kind: FileKind; topology: TopologyDocument; lines: string[]; diagnostics: Diagnostic[] };
+  | { kind: FileKind; topology: TopologyDocument; lines: string[]; diagnostics: Diagnostic[] }
+  | { kind: FileKind; firewall: FirewallDocument; lines: string[]; diagnostics: Diagnostic[] };
 
 /** A journal export or counter dump outside the usual paths, by its first bytes. */
 async function sniffRuntime(absolutePath: string): Promise<RuntimeKind | null> {
@@ -197,6 +235,12 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
   } else {
     kind = verdict.kind;
   }
+  if (isFirewallKind(kind)) {
+    const parsedFirewall = parseFirewallFile(kind, file.displayPath, read.text);
+    const diagnostics = [...read.diagnostics, ...parsedFirewall.diagnostics];
+    if (!parsedFirewall.document) return { skip: "unrecognized", diagnostics };
+    return { kind, firewall: parsedFirewall.document, lines: splitLines(read.text), diagnostics };
+  }
   if (isTopologyKind(kind)) {
     const parsedTopology = parseTopologyFile(kind, file.displayPath, read.text, (name, value) => (name === null ? secrets.add(value) : secrets.noteOption(name, value)));
     return { kind, topology: parsedTopology.document, lines: splitLines(read.text), diagnostics: [...read.diagnostics, ...parsedTopology.diagnostics] };
@@ -204,7 +248,7 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
   // Swift reads memcache.conf with a plain ConfigParser (keys lowercased); paste.deploy keeps
   // keys as written; oslo.config has its own parser.
   const ini =
-    kind === "openstack-ini"
+    kind === "openstack-ini" || kind === "kolla-config-override"
       ? parseIni(file.displayPath, read.text, { dialect: "oslo" })
       : parseIni(file.displayPath, read.text, { dialect: "configparser", lowercaseKeys: kind === "swift-memcache-conf" });
   for (const section of ini.sections) for (const entry of section.entries) secrets.noteOption(entry.key.replace(/^set\s+/u, ""), entry.value);
@@ -214,4 +258,22 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+}
+
+/**
+ * The result with a baseline applied afterwards (`--baseline-write`: the findings just recorded
+ * count as baselined in this run's reports). Keeps the secret scrubber of the original result.
+ */
+export function withBaseline(result: AnalysisResult, loaded: LoadedBaseline): AnalysisResult {
+  const applied = applyBaseline(result.findings, loaded);
+  const rebased: ScrubbableResult = {
+    ...result,
+    findings: applied.kept,
+    suppressed: [...(result.suppressed ?? []), ...applied.baselined].sort(compareFindings),
+    // Stale entries of a baseline that has just been rewritten are gone with it.
+    diagnostics: [...result.diagnostics.filter((d) => d.code !== "baseline-stale"), ...applied.diagnostics].sort(compareDiagnostics),
+  };
+  const scrub = (result as ScrubbableResult)[SCRUB];
+  if (scrub) Object.defineProperty(rebased, SCRUB, { value: scrub, enumerable: false });
+  return rebased;
 }

@@ -9,7 +9,55 @@ export type FileKind =
   | "swift-container-reconciler"
   | "swift-internal-client"
   | "openstack-ini"
-  | TopologyKind;
+  /** `/etc/kolla/config/**` (node_custom_config): merged by Kolla into the configs it renders. */
+  | "kolla-config-override"
+  | TopologyKind
+  | FirewallKind;
+
+/**
+ * Firewall dumps (issue 4). The netfilter kinds name the format the path suggests; the parser
+ * step confirms it from the content (src/parsers/firewall detectFirewallFormat).
+ */
+export type FirewallKind =
+  | "iptables-save"
+  | "iptables-list"
+  | "nft"
+  | "nft-json"
+  | "firewalld-zone-xml"
+  | "firewalld-service-xml"
+  | "firewalld-conf"
+  | "firewalld-list-all-zones"
+  | "openstack-security-group-rules";
+
+/**
+ * Where firewall dumps live: the distributions' saved rulesets (iptables-services
+ * /etc/sysconfig/iptables, iptables-persistent /etc/iptables/rules.v4|v6, nftables.service
+ * /etc/nftables.conf and /etc/sysconfig/nftables.conf), firewalld's configuration
+ * (/etc/firewalld and /usr/lib/firewalld), and sosreport's command files
+ * (sos_commands/firewall_tables/iptables-save, iptables_-t_filter_-nvL, nft_list_ruleset;
+ * sos_commands/firewalld/firewall-cmd_--list-all-zones). Security-group rules need a name that
+ * says so (`*security*group*.json`) and their content is checked.
+ */
+const FIREWALL_PATHS: readonly { readonly pattern: RegExp; readonly kind: FirewallKind }[] = [
+  { pattern: /(^|\/)etc\/sysconfig\/ip6?tables$/u, kind: "iptables-save" },
+  { pattern: /(^|\/)etc\/iptables\/rules\.v[46]$/u, kind: "iptables-save" },
+  { pattern: /(^|\/)ip6?tables-save([._-][^/]*)?$/u, kind: "iptables-save" },
+  { pattern: /(^|\/)ip6?tables_[^/]*-[a-z]*L[a-z]*$/u, kind: "iptables-list" },
+  { pattern: /(^|\/)nft_(-j|--json)_list_ruleset[^/]*$/u, kind: "nft-json" },
+  { pattern: /(^|\/)nft[_-]list[_-]ruleset[^/]*$/u, kind: "nft" },
+  { pattern: /(^|\/)etc\/(sysconfig\/)?nftables\.conf$/u, kind: "nft" },
+  { pattern: /(^|\/)(etc|usr\/lib)\/firewalld\/zones\/[^/]+\.xml$/u, kind: "firewalld-zone-xml" },
+  { pattern: /(^|\/)(etc|usr\/lib)\/firewalld\/services\/[^/]+\.xml$/u, kind: "firewalld-service-xml" },
+  { pattern: /(^|\/)etc\/firewalld\/firewalld\.conf$/u, kind: "firewalld-conf" },
+  { pattern: /(^|\/)firewall-cmd_--list-all(-zones)?$/u, kind: "firewalld-list-all-zones" },
+  { pattern: /(^|\/)[^/]*security[-_]?groups?[^/]*\.json$/iu, kind: "openstack-security-group-rules" },
+];
+
+const FIREWALL_KINDS: ReadonlySet<string> = new Set(FIREWALL_PATHS.map((p) => p.kind));
+
+export function isFirewallKind(kind: FileKind): kind is FirewallKind {
+  return FIREWALL_KINDS.has(kind);
+}
 
 /** Formats that say where memcached runs and what the hosts are (issue 3). */
 export type TopologyKind =
@@ -28,7 +76,9 @@ export type TopologyKind =
   | "kolla-globals"
   | "kolla-passwords"
   | "ansible-inventory"
-  | "kolla-config-json";
+  | "kolla-config-json"
+  | "tripleo-container-config"
+  | "systemd-enablement";
 
 /**
  * Path patterns for the topology formats, tested against the path inside the input (the host
@@ -37,6 +87,8 @@ export type TopologyKind =
  * (sos/report/plugins/__init__.py `_mangle_command`), Kolla-Ansible's layout.
  */
 const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: TopologyKind }[] = [
+  // `systemctl enable memcached@11211`: the link (or a copy of it) under <target>.wants/ names an instance.
+  { pattern: /(^|\/)(etc|run|usr\/lib|lib)\/systemd\/system\/[^/]+\.(wants|requires)\/memcached[^/]*\.service$/u, kind: "systemd-enablement" },
   { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/systemd\/system\/memcached[^/]*\.service$/u, kind: "systemd-unit" },
   { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/systemd\/system\/memcached[^/]*\.service\.d\/[^/]+\.conf$/u, kind: "systemd-unit" },
   { pattern: /(^|\/)etc\/(sysconfig|default)\/memcached(\.[^/]+)?$/u, kind: "memcached-env" },
@@ -56,6 +108,9 @@ const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: Topolo
   { pattern: /(^|\/)(multinode|all-in-one|inventory(\.(ini|ya?ml))?|inventory\/[^/]+)$/u, kind: "ansible-inventory" },
   { pattern: /(^|\/)kolla\/memcached\/config\.json$/u, kind: "kolla-config-json" },
   { pattern: /(^|\/)var\/lib\/kolla\/config_files\/memcached\.json$/u, kind: "kolla-config-json" },
+  // TripleO: per-container files (tripleo_container_manage) and per-step files (paunch).
+  { pattern: /(^|\/)var\/lib\/tripleo-config\/container-startup-config\/step_\d+\/memcached\.json$/u, kind: "tripleo-container-config" },
+  { pattern: /(^|\/)var\/lib\/tripleo-config\/(hashed-)?(docker-)?container-startup-config-step_\d+\.json$/u, kind: "tripleo-container-config" },
 ];
 
 export function isTopologyKind(kind: FileKind): kind is TopologyKind {
@@ -112,7 +167,10 @@ export function classifyPath(path: string): PathVerdict {
     if (LOG_PATHS.some((p) => p.test(path))) return { runtime: "log" };
   }
   if (SAMPLE_SUFFIX.test(base)) return { skip: "sample" };
+  for (const { pattern, kind } of FIREWALL_PATHS) if (pattern.test(path)) return { kind };
   for (const { pattern, kind } of TOPOLOGY_PATHS) if (pattern.test(path)) return { kind };
+  // Before the Swift names: kolla/config/swift/proxy-server.conf is an override, not a proxy config.
+  if (/(^|\/)kolla\/config\/(.+\/)?[^/]+\.(conf|ini)$/u.test(path)) return { kind: "kolla-config-override" };
 
   // Swift's read_conf_dir reads `<name>.conf.d/*.conf` in sorted order and skips hidden files.
   const confDir = /^(.+)\.conf\.d$/u.exec(parent);

@@ -3,7 +3,8 @@ import { snippetKey } from "../engine/result.js";
 import type { Finding, Level } from "../engine/rule.js";
 import { hostName, serverList } from "../engine/describe.js";
 import type { SourceLocation } from "../model/source.js";
-import type { CacheRoute, MemcachedInstance } from "../model/deployment.js";
+import type { CacheRoute, HostPathVerdict, MemcachedInstance } from "../model/deployment.js";
+import { decidingLocation } from "../model/host-firewall.js";
 import { effectiveListeners, kernelOf, listenerText } from "../engine/topology-describe.js";
 
 export interface HumanOptions {
@@ -141,7 +142,8 @@ function summaryLine(result: AnalysisResult, paint: (s: Paint, t: string) => str
   const total = c.error + c.warning + c.note;
   const files = new Set(result.findings.map((f) => f.location.file)).size;
   const skipped = Object.values(result.files.skipped).reduce((a, b) => a + b, 0);
-  const scope = `${result.files.analyzed.length} file${result.files.analyzed.length === 1 ? "" : "s"} analyzed, ${skipped} skipped, ${result.diagnostics.length} input problem${result.diagnostics.length === 1 ? "" : "s"}`;
+  const suppressed = result.suppressed?.length ?? 0;
+  const scope = `${result.files.analyzed.length} file${result.files.analyzed.length === 1 ? "" : "s"} analyzed, ${skipped} skipped, ${result.diagnostics.length} input problem${result.diagnostics.length === 1 ? "" : "s"}${suppressed > 0 ? `, ${suppressed} suppressed` : ""}`;
   if (total === 0) return `${paint("green", "✔ no problems")} (${scope})`;
   const mark = c.error > 0 ? paint("red", "✖") : paint("yellow", "⚠");
   return `${mark} ${total} problem${total === 1 ? "" : "s"} (${c.error} error${c.error === 1 ? "" : "s"}, ${c.warning} warning${c.warning === 1 ? "" : "s"}, ${c.note} note${c.note === 1 ? "" : "s"}) in ${files} file${files === 1 ? "" : "s"}; ${scope}`;
@@ -184,6 +186,7 @@ function topologySection(result: AnalysisResult, paint: (s: Paint, t: string) =>
         unknown: paint("dim", route.hostId ? "what listens there is unknown" : "no host of the inputs has this address"),
       };
       out.push(`    → ${route.server.raw}  ${target}  ${verdict[route.status]}`);
+      for (const line of firewallLines(result, route, paint)) out.push(`        ${line}`);
     }
   }
   const unused = deployment.memcachedInstances.filter((i) => !shown.has(i.id));
@@ -191,6 +194,40 @@ function topologySection(result: AnalysisResult, paint: (s: Paint, t: string) =>
     out.push(`  ${paint("dim", "memcached no client of the inputs uses:")}`);
     for (const i of unused) out.push(`    ${hostName(deployment, i.hostId)}  ${i.source} ${i.name}  ${effectiveListeners(i).map(listenerText).join(",") || "no TCP listener"} [${limits(i)}]`);
   }
+  // Observed demand: the clients holding the most ESTABLISHED connections (connection sprawl fills backlogs).
+  for (const demand of deployment.connectionDemand) {
+    const instance = deployment.memcachedInstances.find((i) => i.id === demand.instanceId);
+    const limit = instance?.maxConnections.value;
+    const seen = demand.seenFrom === "server" ? "its own capture" : "the clients' captures";
+    out.push(`  ${paint("bold", "top clients")} of ${hostName(deployment, demand.hostId)}:${demand.port}: ${demand.total} ESTABLISHED (${seen})${limit != null ? ` of -c ${limit}` : ""}`);
+    for (const c of demand.clients.slice(0, 5)) out.push(`    ${String(c.connections).padStart(5)}  ${c.address ?? "unknown address"}${c.hostId ? `  ${hostName(deployment, c.hostId)}` : ""}`);
+    if (demand.clients.length > 5) out.push(`    ${paint("dim", `… ${demand.clients.length - 5} more client addresses`)}`);
+  }
   out.push("");
   return out;
+}
+
+/**
+ * The firewall verdicts of one route: per source address, the server host's input path and the
+ * client host's output path, with the path taken or the deciding rule.
+ */
+function firewallLines(result: AnalysisResult, route: CacheRoute, paint: (s: Paint, t: string) => string): string[] {
+  const deployment = result.deployment;
+  const paths = deployment.firewallPaths.filter((p) => p.clientId === route.clientId && p.server === route.server);
+  const side = (v: HostPathVerdict | null): string | null => {
+    if (v === null || v.verdict === "none") return null;
+    const host = hostName(deployment, v.hostId);
+    const hook = v.hook === "input" ? "in" : "out";
+    if (v.verdict === "accept") return paint("green", `${host} ${hook}: accept ${v.rulesets.map((r) => r.path.join(" → ")).join(" | ")}`);
+    const decisive = v.rulesets[v.decidedBy ?? 0]!;
+    const where = decidingLocation(decisive);
+    const detail = `${decisive.path.join(" → ")}${where ? ` (${where.file}:${where.line})` : ""}`;
+    if (v.verdict === "unknown") return paint("dim", `${host} ${hook}: unknown, ${decisive.unknownReason ?? "undecidable rule"}${where ? ` (${where.file}:${where.line})` : ""}`);
+    return paint("red", `${host} ${hook}: ${v.verdict} ${detail}`);
+  };
+  return paths.flatMap((p) => {
+    const sides = [side(p.input), p.inputNotEvaluated ? paint("dim", `${p.serverHostId ? hostName(deployment, p.serverHostId) : "server"} in: not evaluated, ${p.inputNotEvaluated}`) : null, side(p.output)].filter((s): s is string => s !== null);
+    if (sides.length === 0) return [];
+    return [`firewall ${p.clientAddress ?? "any source"} → ${p.serverAddress}:${p.port}  ${sides.join("; ")}`];
+  });
 }
