@@ -1,5 +1,8 @@
+import { rmSync } from "node:fs";
+import { mkdtemp, open, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { open } from "node:fs/promises";
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProgress } from "./discover/archive.js";
 import { classifyContent, classifyPath, classifyRuntimeContent, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
 import { discover, type DiscoveredFile } from "./discover/discover.js";
 import { assignHost, describeHosts, type HostAssignment } from "./discover/hosts.js";
@@ -10,7 +13,7 @@ import { DEFAULT_RULE_SETTINGS, type Level, type LevelSetting, type Rule, type R
 import { compareFindings, effectiveLevel, runRules } from "./engine/run-rules.js";
 import { ingestRuntime, type RuntimeFile } from "./ingest/runtime.js";
 import { buildDeployment, type ParsedConfigFile } from "./model/build.js";
-import type { Deployment } from "./model/deployment.js";
+import type { Deployment, Host } from "./model/deployment.js";
 import type { Diagnostic } from "./model/diagnostic.js";
 import type { NamedHost } from "./model/topology.js";
 import { parseTopologyFile, type ParsedTopologyFile, type TopologyDocument } from "./parsers/topology-document.js";
@@ -31,6 +34,10 @@ export interface AnalyzeOptions {
   readonly rules?: readonly Rule[];
   /** Hosts and addresses the user names (`--host NAME=ADDR,…`) when the inputs do not. */
   readonly hosts?: readonly NamedHost[];
+  /** Limits for support-bundle archives (`--max-archive-bytes`, `--max-archive-ratio`). */
+  readonly archiveLimits?: Partial<ArchiveLimits>;
+  /** Called while archives are read (the CLI shows it on a terminal). */
+  readonly onProgress?: (progress: ArchiveProgress) => void;
 }
 
 export class UsageError extends Error {}
@@ -72,6 +79,29 @@ export function describeRules(levels: ReadonlyMap<string, LevelSetting>, rules: 
  * discover → classify → parse → model → rules.
  */
 export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {
+  // Archive members are written into one private folder for the run, removed whatever happens
+  // (an exit handler covers a process that ends mid-run, e.g. on Ctrl-C in the CLI).
+  let workspace: string | null = null;
+  const removeNow = () => {
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  };
+  try {
+    return await analyzeWith(options, async () => {
+      if (!workspace) {
+        workspace = await mkdtemp(path.join(os.tmpdir(), "stacklint-"));
+        process.once("exit", removeNow);
+      }
+      return workspace;
+    });
+  } finally {
+    if (workspace) {
+      process.removeListener("exit", removeNow);
+      await rm(workspace, { recursive: true, force: true });
+    }
+  }
+}
+
+async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<string>): Promise<AnalysisResult> {
   const baseDirectory = path.resolve(options.baseDirectory ?? process.cwd());
   const rules = options.rules ?? allRules;
   const levels = resolveRuleLevels(options.ruleLevels ?? new Map(), rules);
@@ -81,7 +111,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const skipped: Record<string, number> = {};
   const count = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
 
-  const discovery = await discover(options.inputs, baseDirectory);
+  const archiveLimits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.archiveLimits };
+  const discovery = await discover(options.inputs, baseDirectory, { archives: { limits: archiveLimits, workspace, ...(options.onProgress ? { onProgress: options.onProgress } : {}) } });
   diagnostics.push(...discovery.diagnostics);
   if (discovery.ignoredDirectories > 0) skipped["ignored-directory"] = discovery.ignoredDirectories;
   for (const entry of discovery.skippedEntries) {
@@ -128,7 +159,18 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     lines.set(file.displayPath, outcome.lines);
   }
 
-  const hosts = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
+  const described = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
+  const { hosts, mergedInto } = mergeSameHosts(described);
+  for (const [from, into] of mergedInto) {
+    const name = described.find((h) => h.id === into)!.name;
+    diagnostics.push({ severity: "note", code: "host-merged", message: `this bundle names the same host as '${into}' (hostname ${name}); both were read as one host`, file: from });
+  }
+  const hostOf = (hostId: string) => mergedInto.get(hostId) ?? hostId;
+  if (mergedInto.size > 0) {
+    for (const list of [parsed, topologyFiles, records, runtimeFiles] as { hostId: string }[][]) {
+      for (let i = 0; i < list.length; i++) list[i] = { ...list[i]!, hostId: hostOf(list[i]!.hostId) };
+    }
+  }
   const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [] });
   diagnostics.push(...built.topologyDiagnostics);
   const { topologyDiagnostics: _topologyDiagnostics, ...configured } = built;
@@ -161,6 +203,27 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   };
   Object.defineProperty(result, SCRUB, { value: (text: string) => secrets.scrub(text), enumerable: false });
   return result;
+}
+
+/**
+ * Bundles that name the same host (its `hostname` file) are one host: a case often holds two
+ * sosreports of one machine, or a sosreport and a copied folder. The first id (sorted) stays.
+ */
+function mergeSameHosts(hosts: readonly Host[]): { hosts: Host[]; mergedInto: Map<string, string> } {
+  const byName = new Map<string, Host>();
+  const mergedInto = new Map<string, string>();
+  const kept: Host[] = [];
+  for (const host of hosts) {
+    const key = host.name.toLowerCase();
+    const first = host.nameSource === "hostname-file" ? byName.get(key) : undefined;
+    if (first) {
+      mergedInto.set(host.id, first.id);
+      continue;
+    }
+    if (host.nameSource === "hostname-file") byName.set(key, host);
+    kept.push(host);
+  }
+  return { hosts: kept, mergedInto };
 }
 
 type ParseOutcome =

@@ -1,7 +1,8 @@
-import { lstat, readFile } from "node:fs/promises";
+import { lstat, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import fg from "fast-glob";
 import type { Diagnostic } from "../model/diagnostic.js";
+import { ARCHIVE_NAME, readArchive, type ArchiveLimits, type ArchiveProgress } from "./archive.js";
 
 export interface DiscoveredFile {
   readonly absolutePath: string;
@@ -15,6 +16,8 @@ export interface DiscoveredFile {
   readonly inputRoot: string;
   /** Whether the input was a directory (else the file itself was named). */
   readonly inputIsDirectory: boolean;
+  /** For an archive member: the archive's name without its extension (a bundle's host name fallback). */
+  readonly archiveStem?: string;
 }
 
 export interface Discovery {
@@ -26,17 +29,43 @@ export interface Discovery {
   readonly skippedEntries: { readonly kind: "symlink" | "special-file"; readonly displayPath: string }[];
 }
 
+export interface DiscoverOptions {
+  /** Support bundles: limits, and a private temporary folder for their members (made on first use). */
+  readonly archives?: {
+    readonly limits: ArchiveLimits;
+    readonly workspace: () => Promise<string>;
+    readonly onProgress?: (progress: ArchiveProgress) => void;
+  };
+}
+
 const IGNORED_DIRECTORIES = ["**/.git/**", "**/node_modules/**", "**/.svn/**", "**/.hg/**"];
 
 /**
  * Walks the inputs. Directories are globbed without following symbolic links (a link never
  * leads stacklint outside its inputs); files given directly are taken as they are.
  */
-export async function discover(inputs: readonly string[], baseDirectory: string): Promise<Discovery> {
+export async function discover(inputs: readonly string[], baseDirectory: string, options: DiscoverOptions = {}): Promise<Discovery> {
   const files: DiscoveredFile[] = [];
   const diagnostics: Diagnostic[] = [];
   let ignoredDirectories = 0;
   const skippedEntries: Discovery["skippedEntries"][number][] = [];
+  let archiveCount = 0;
+  const archivesRead = new Set<string>();
+  /** An archive (by name) is read as a bundle of members, in place of the file itself. */
+  const readBundle = async (absolutePath: string, displayPath: string, inputIndex: number): Promise<boolean> => {
+    const archives = options.archives;
+    if (!archives || !ARCHIVE_NAME.test(absolutePath)) return false;
+    // The same archive named twice (a folder and a file in it) is read once.
+    if (archivesRead.has(absolutePath)) return true;
+    archivesRead.add(absolutePath);
+    const extractRoot = path.join(await archives.workspace(), String(archiveCount++));
+    await mkdir(extractRoot, { mode: 0o700 });
+    const reading = await readArchive({ absolutePath, displayPath, inputIndex, extractRoot }, archives.limits, archives.onProgress);
+    files.push(...reading.files);
+    diagnostics.push(...reading.diagnostics);
+    skippedEntries.push(...reading.skippedEntries);
+    return true;
+  };
   for (const [inputIndex, input] of inputs.entries()) {
     const absolute = path.resolve(baseDirectory, input);
     const inputRoot = displayPathFor(absolute, baseDirectory);
@@ -72,6 +101,7 @@ export async function discover(inputs: readonly string[], baseDirectory: string)
           skippedEntries.push({ kind: "special-file", displayPath });
           continue;
         }
+        if (await readBundle(fileAbsolute, displayPath, inputIndex)) continue;
         files.push({
           absolutePath: fileAbsolute,
           displayPath,
@@ -83,6 +113,7 @@ export async function discover(inputs: readonly string[], baseDirectory: string)
       }
     } else if (stats.isFile() || stats.isSymbolicLink()) {
       // A file the user names directly is read even through a link: they chose it.
+      if (await readBundle(absolute, inputRoot, inputIndex)) continue;
       files.push({ absolutePath: absolute, displayPath: inputRoot, pathInInput: toPosix(path.relative(path.dirname(path.dirname(absolute)), absolute)), inputIndex, inputRoot: displayPathFor(path.dirname(absolute), baseDirectory, absolute), inputIsDirectory: false });
     } else {
       diagnostics.push({ severity: "note", code: "unknown-path", message: `input '${input}' is not a regular file or directory; skipped`, file: inputRoot });
