@@ -7,13 +7,15 @@ import type { LevelSetting } from "./engine/rule.js";
 import type { NamedHost } from "./model/topology.js";
 import { levelRank, LEVELS } from "./engine/rule.js";
 import { TOOL_VERSION } from "./package-info.js";
+import { TerminalProgress } from "./progress.js";
 import { formatters, isFormatName, render, type FormatName } from "./reporters/index.js";
 import { allRules } from "../rules/index.js";
 
 const USAGE = `Usage: stacklint [options] [paths...]
 
 Analyzes OpenStack configuration (Swift proxy, keystonemiddleware, oslo.cache) for what breaks
-the memcached control path. Paths are files or directories (default: .).
+the memcached control path. Paths are files, directories or support-bundle archives (.tar, .tar.gz, .tgz, .tar.xz,
+.tar.bz2, as sosreport writes them; folders of archives too) (default: .).
 
 Options:
   --format <name>         human (default), json or sarif; repeat for several outputs
@@ -23,6 +25,11 @@ Options:
   --log-year <year>       the year of log timestamps that have none (syslog, journalctl short);
                           default: the bundle's date file, the journal header, else the file's mtime
   --host <name>=<addr,…>  name a host and its addresses (repeatable), for inputs that lack them
+  --max-archive-bytes <n> stop reading an archive that expands past n bytes (suffixes K, M, G, T;
+                          default 16G); members read before the limit are still analyzed
+  --max-archive-ratio <n> stop reading an archive that expands more than n times its size
+                          (checked past 16 MiB; default 200): the decompression-bomb guard
+  --quiet                 no progress line on stderr (it only appears on a terminal anyway)
   --list-rules            print the rules and exit
   --no-color              no ANSI colours in the human report
   --debug                 print stack traces for internal errors
@@ -52,6 +59,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         rule: { type: "string", multiple: true },
         "log-year": { type: "string" },
         host: { type: "string", multiple: true },
+        "max-archive-bytes": { type: "string" },
+        "max-archive-ratio": { type: "string" },
+        quiet: { type: "boolean", short: "q" },
         "list-rules": { type: "boolean" },
         "no-color": { type: "boolean" },
         debug: { type: "boolean" },
@@ -84,7 +94,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     const logYearText = values["log-year"];
     if (logYearText !== undefined && !/^(?:19|20)\d{2}$/u.test(logYearText)) throw new UsageError(`--log-year must be a year such as 2024 (got '${logYearText}')`);
     const hosts = parseNamedHosts(values.host ?? []);
-    const result = await analyze({ inputs, ruleLevels, hosts, ...(logYearText ? { settings: { logYear: Number(logYearText) } } : {}) });
+    const archiveLimits = {
+      ...(values["max-archive-bytes"] !== undefined ? { maxExpandedBytes: parseByteSize(values["max-archive-bytes"], "--max-archive-bytes") } : {}),
+      ...(values["max-archive-ratio"] !== undefined ? { maxRatio: parsePositive(values["max-archive-ratio"], "--max-archive-ratio") } : {}),
+    };
+    const progress = values.quiet !== true && process.stderr.isTTY === true ? new TerminalProgress(process.stderr) : null;
+    let result;
+    try {
+      result = await analyze({ inputs, ruleLevels, hosts, archiveLimits, ...(progress ? { onProgress: progress.update } : {}), ...(logYearText ? { settings: { logYear: Number(logYearText) } } : {}) });
+    } finally {
+      progress?.finish();
+    }
     const internal = result.diagnostics.filter((d) => d.code === "internal-error");
     const color = values["no-color"] !== true && process.stdout.isTTY === true && !process.env.NO_COLOR;
     for (const output of outputs) {
@@ -129,6 +149,20 @@ function pairOutputs(tokens: ReturnType<typeof parseArgs>["tokens"] & object): O
   return outputs;
 }
 
+/** `16G`, `512M`, `1048576`: binary multiples (K = 1024). */
+function parseByteSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/iu.exec(text.trim());
+  const value = match ? Number(match[1]) * 1024 ** " KMGT".indexOf((match[2] || " ").toUpperCase()) : NaN;
+  if (!Number.isFinite(value) || value < 1) throw new UsageError(`${flag} takes a size such as 16G, 512M or 1048576 (got '${text}')`);
+  return Math.floor(value);
+}
+
+function parsePositive(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^\d+(?:\.\d+)?$/u.test(text.trim()) || !(value > 0)) throw new UsageError(`${flag} takes a positive number (got '${text}')`);
+  return value;
+}
+
 /** `--host ctl1=10.0.0.11,fd00::11`: a host name and one or more addresses. */
 function parseNamedHosts(specs: readonly string[]): NamedHost[] {
   return specs.map((spec) => {
@@ -164,6 +198,8 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  // Ctrl-C or a kill ends the run through process.exit, so analyze's exit handler removes its temp folder.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, open, stat, constants as fsConstants } from "node:fs/promises";
+import { copyFile, mkdir, open, rm, stat, constants as fsConstants } from "node:fs/promises";
 import path from "node:path";
 import { createGunzip } from "node:zlib";
 import type { Diagnostic } from "../model/diagnostic.js";
@@ -190,15 +190,26 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
       members.set(name, { kept: null });
       return null;
     }
-    files.push(memberFile(input, name));
     if (!wanted) {
+      files.push(memberFile(input, name));
       members.set(name, { kept: null });
       return null;
     }
     const destination = await createMemberFile(input.extractRoot, name);
-    members.set(name, { kept: destination.absolutePath });
-    return destination.sink;
+    members.set(name, { kept: null });
+    unfinished = destination;
+    // A member counts once all its bytes are in: a member cut by a limit or a corrupt stream is dropped.
+    return {
+      write: destination.write,
+      end: async () => {
+        await destination.close();
+        unfinished = null;
+        members.set(name, { kept: destination.absolutePath });
+        files.push(memberFile(input, name));
+      },
+    };
   };
+  let unfinished: MemberFile | null = null;
 
   try {
     const result = await readTar(counted(opened.stream), onEntry);
@@ -217,6 +228,7 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
     else diagnose("error", "archive-corrupt", `cannot decompress the archive (${decompressorMessage(error)}); members read before this point were analyzed`);
   } finally {
     await opened.close();
+    await (unfinished as MemberFile | null)?.discard();
   }
   onProgress?.({ archive, bytes: expanded, members: memberCount, current });
 
@@ -268,20 +280,34 @@ function memberAbsolutePath(root: string, member: string): string {
   return absolute;
 }
 
-async function createMemberFile(root: string, member: string): Promise<{ absolutePath: string; sink: TarSink }> {
+interface MemberFile {
+  readonly absolutePath: string;
+  write(chunk: Buffer): Promise<void>;
+  close(): Promise<void>;
+  /** Closes and deletes a member whose bytes did not all arrive. */
+  discard(): Promise<void>;
+}
+
+async function createMemberFile(root: string, member: string): Promise<MemberFile> {
   const absolutePath = memberAbsolutePath(root, member);
   await mkdir(path.dirname(absolutePath), { recursive: true, mode: 0o700 });
   // O_EXCL: never reuse or write through an existing entry; O_NOFOLLOW: never through a link.
   const handle = await open(absolutePath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
   return {
     absolutePath,
-    sink: {
-      async write(chunk) {
-        await handle.write(chunk);
-      },
-      async end() {
-        await handle.close();
-      },
+    async write(chunk) {
+      await handle.write(chunk);
+    },
+    close,
+    async discard() {
+      await close();
+      await rm(absolutePath, { force: true });
     },
   };
 }
