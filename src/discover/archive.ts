@@ -241,10 +241,8 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
     const kept = members.get(target)?.kept;
     const verdict = classifyPath(link.member);
     const wanted = !("skip" in verdict) || HOST_FACT.test(link.member);
-    if (!kept) {
-      if (!members.has(target)) skippedEntries.push({ kind: "symlink", displayPath: memberDisplay(link.member) });
-      continue;
-    }
+    // A link to a folder or to a member nobody reads (systemd's .wants/ links) is left alone.
+    if (!kept) continue;
     if (!wanted) continue;
     const absolute = memberAbsolutePath(input.extractRoot, link.member);
     await mkdir(path.dirname(absolute), { recursive: true, mode: 0o700 });
@@ -319,7 +317,6 @@ async function createMemberFile(root: string, member: string): Promise<MemberFil
 export function sanitizeMemberName(raw: string): { path: string } | { unsafe: string } {
   if (raw.includes("\0")) return { unsafe: "has a NUL character in its name" };
   if (raw.startsWith("/") || /^[A-Za-z]:[\\/]/u.test(raw)) return { unsafe: "has an absolute path" };
-  if (raw.includes("\\")) return { unsafe: "has a backslash in its name (a Windows path)" };
   const segments = raw.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.includes("..")) return { unsafe: "has a '..' step in its path" };
   return { path: segments.join("/") };

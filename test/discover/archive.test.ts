@@ -68,7 +68,9 @@ describe("member names", () => {
     expect(sanitizeMemberName("/etc/passwd")).toHaveProperty("unsafe");
     expect(sanitizeMemberName("a/../../etc/passwd")).toHaveProperty("unsafe");
     expect(sanitizeMemberName("..")).toHaveProperty("unsafe");
-    expect(sanitizeMemberName("C:\\Windows\\x")).toHaveProperty("unsafe");
+    expect(sanitizeMemberName("C:/Windows/x")).toHaveProperty("unsafe");
+    // systemd's escaped unit names are ordinary Linux names.
+    expect(sanitizeMemberName("usr/lib/systemd/system/system-systemd\\x2dcryptsetup.slice")).toEqual({ path: "usr/lib/systemd/system/system-systemd\\x2dcryptsetup.slice" });
     expect(sanitizeMemberName("a\0b")).toHaveProperty("unsafe");
   });
 });
