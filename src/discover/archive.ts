@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, open, rm, stat, constants as fsConstants } from "node:fs/promises";
+import { copyFile, mkdir, open, rm, stat, utimes, constants as fsConstants } from "node:fs/promises";
 import path from "node:path";
 import { createGunzip } from "node:zlib";
 import type { Diagnostic } from "../model/diagnostic.js";
@@ -203,6 +203,8 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
       write: destination.write,
       end: async () => {
         await destination.close();
+        // The member's own time: a log without a year in its stamps falls back to it (ingest/runtime.ts).
+        if (header.mtime > 0) await utimes(destination.absolutePath, header.mtime, header.mtime);
         unfinished = null;
         members.set(name, { kept: destination.absolutePath });
         files.push(memberFile(input, name));

@@ -17,6 +17,8 @@ export interface TarHeader {
   readonly linkName: string;
   /** The raw type flag, for diagnostics. */
   readonly typeFlag: string;
+  /** Modification time, seconds since the epoch (0 when absent). */
+  readonly mtime: number;
 }
 
 export interface TarSink {
@@ -63,7 +65,7 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: (header: T
   let paddingLeft = 0;
   let sink: TarSink | null = null;
   let metadata: { kind: "pax" | "global" | "longname" | "longlink"; chunks: Buffer[] } | null = null;
-  let overrides: { path?: string; linkpath?: string; size?: number } = {};
+  let overrides: { path?: string; linkpath?: string; size?: number; mtime?: number } = {};
   let sawHeader = false;
 
   const finishData = async () => {
@@ -136,6 +138,7 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: (header: T
         size: header.type === "file" ? size : 0,
         linkName: overrides.linkpath ?? header.linkName,
         typeFlag: header.typeFlag,
+        mtime: overrides.mtime ?? header.mtime,
       };
       overrides = {};
       // Hard links, devices and directories carry no data even when their size field says so
@@ -165,6 +168,7 @@ interface RawHeader {
   readonly typeFlag: string;
   readonly size: number;
   readonly linkName: string;
+  readonly mtime: number;
 }
 
 function parseHeader(block: Buffer, first: boolean): RawHeader {
@@ -189,7 +193,7 @@ function parseHeader(block: Buffer, first: boolean): RawHeader {
   }
   const size = parseSize(block.subarray(124, 136));
   if (size === null) throw new TarFormatError("a member's size field is not a number: the archive is corrupt");
-  return { name, typeFlag, type: TYPES[typeFlag] ?? "other", size, linkName: cString(block.subarray(157, 257)) };
+  return { name, typeFlag, type: TYPES[typeFlag] ?? "other", size, linkName: cString(block.subarray(157, 257)), mtime: parseSize(block.subarray(136, 148)) ?? 0 };
 }
 
 /** Octal (NUL or space terminated), or GNU's base-256 for sizes of 8 GiB and more. */
@@ -216,8 +220,8 @@ function cString(bytes: Buffer): string {
 }
 
 /** pax records: `<length> <key>=<value>\n`, the length counting the whole record. */
-function parsePax(data: Buffer): { path?: string; linkpath?: string; size?: number } {
-  const result: { path?: string; linkpath?: string; size?: number } = {};
+function parsePax(data: Buffer): { path?: string; linkpath?: string; size?: number; mtime?: number } {
+  const result: { path?: string; linkpath?: string; size?: number; mtime?: number } = {};
   let offset = 0;
   while (offset < data.length) {
     const space = data.indexOf(0x20, offset);
@@ -235,7 +239,7 @@ function parsePax(data: Buffer): { path?: string; linkpath?: string; size?: numb
     else if (key === "size") {
       if (!/^\d+$/u.test(value) || !Number.isSafeInteger(Number(value))) throw new TarFormatError("a pax size record is not a number");
       result.size = Number(value);
-    }
+    } else if (key === "mtime" && /^-?\d+(?:\.\d+)?$/u.test(value)) result.mtime = Math.floor(Number(value));
   }
   return result;
 }

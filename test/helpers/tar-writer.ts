@@ -1,9 +1,11 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { gzipSync } from "node:zlib";
 
 /** A member for crafted archives; `type` is tar's type flag ("0" file, "1" hard link, "2" symlink, "3" char device, "5" folder, "6" FIFO). */
 export interface TarMember {
   readonly name: string;
-  readonly type?: "0" | "1" | "2" | "3" | "4" | "5" | "6";
+  readonly type?: "0" | "1" | "2" | "3" | "4" | "5" | "6" | "L";
   readonly data?: string | Buffer;
   readonly linkName?: string;
 }
@@ -25,6 +27,12 @@ export function tarBytes(members: readonly TarMember[], options: { endMarker?: b
   }
   if (options.endMarker !== false) blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);
+}
+
+/** A folder as tar members under `prefix`, files in sorted order (what `tar -C parent -cf - name` holds). */
+export function folderMembers(root: string, prefix: string): TarMember[] {
+  const names = readdirSync(root, { recursive: true, encoding: "utf8" }).sort();
+  return names.filter((n) => statSync(path.join(root, n)).isFile()).map((n) => ({ name: `${prefix}/${n.split(path.sep).join("/")}`, data: readFileSync(path.join(root, n)) }));
 }
 
 export function tarGzBytes(members: readonly TarMember[], options: { endMarker?: boolean } = {}): Buffer {
