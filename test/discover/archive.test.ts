@@ -5,6 +5,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { analyze } from "../../src/analyze.js";
 import { sanitizeMemberName } from "../../src/discover/archive.js";
 import type { AnalysisResult } from "../../src/engine/result.js";
+import { render } from "../../src/reporters/index.js";
+import { runMultitool, validateSarifSchema } from "../helpers/sarif-validation.js";
 import { folderMembers, tarBytes, tarGzBytes, type TarMember } from "../helpers/tar-writer.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
@@ -274,4 +276,21 @@ describe("the same host given twice", () => {
     expect(result.diagnostics.map((d) => [d.code, d.file])).toEqual([["host-merged", "inputs/second.tar.gz!/sosreport-a"]]);
     expect(new Set(result.files.analyzed.map((f) => f.hostId))).toEqual(new Set(["inputs/first.tar.gz!/sosreport-a"]));
   });
+});
+
+describe("archive member paths in reports", () => {
+  it("are valid SARIF uris (schema and the multitool with GitHub's rules)", async () => {
+    write("case 1/demo bundle.tgz", tarGzBytes(folderMembers(path.join(repo, "fixtures", "demo"), "demo")));
+    const result = await analyzeCase(["inputs"]);
+    const text = render(result, "sarif", { color: false });
+    const log = JSON.parse(text) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    const uris = log.runs[0]!.results.map((r) => r.locations[0]!.physicalLocation.artifactLocation.uri);
+    expect(uris).toContain("inputs/case%201/demo%20bundle.tgz!/demo/proxy1/etc/swift/proxy-server.conf");
+    expect(validateSarifSchema(log)).toEqual([]);
+    const file = path.join(work, "archive.sarif");
+    writeFileSync(file, text);
+    const report = await runMultitool(file);
+    expect(report.errors).toBe(0);
+    expect(report.warnings).toBe(0);
+  }, 60_000);
 });
