@@ -99,6 +99,7 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
   /** Regular members by sanitized path: where their bytes went (null: not kept). */
   const members = new Map<string, { kept: string | null }>();
   const links: { member: string; target: string; kind: "symlink" | "hardlink" }[] = [];
+  const linkNames = new Set<string>();
   let memberCount = 0;
   let expanded = 0;
   let current = "";
@@ -155,7 +156,7 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
         return null;
       case "symlink":
       case "hardlink": {
-        if (members.has(name) || links.some((l) => l.member === name)) {
+        if (members.has(name) || linkNames.has(name)) {
           diagnose("warning", "archive-duplicate-member", "the archive holds this member more than once; the first copy was read and this one refused", name);
           return null;
         }
@@ -172,12 +173,13 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
           return null;
         }
         links.push({ member: name, target: target.path, kind: header.type });
+        linkNames.add(name);
         return null;
       }
       case "file":
         break;
     }
-    if (members.has(name) || links.some((l) => l.member === name)) {
+    if (members.has(name) || linkNames.has(name)) {
       diagnose("warning", "archive-duplicate-member", "the archive holds this member more than once; the first copy was read and this one refused", name);
       return null;
     }
@@ -195,7 +197,15 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
       members.set(name, { kept: null });
       return null;
     }
-    const destination = await createMemberFile(input.extractRoot, name);
+    let destination: MemberFile;
+    try {
+      destination = await createMemberFile(input.extractRoot, name);
+    } catch (error) {
+      // A name too long for this file system, or a member that is also a folder of another.
+      diagnose("warning", "unreadable-file", `cannot keep this member in the temporary folder (${errorCode(error)}); skipped`, name);
+      members.set(name, { kept: null });
+      return null;
+    }
     members.set(name, { kept: null });
     unfinished = destination;
     // A member counts once all its bytes are in: a member cut by a limit or a corrupt stream is dropped.
@@ -247,8 +257,13 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
     if (!kept) continue;
     if (!wanted) continue;
     const absolute = memberAbsolutePath(input.extractRoot, link.member);
-    await mkdir(path.dirname(absolute), { recursive: true, mode: 0o700 });
-    await copyFile(kept, absolute, fsConstants.COPYFILE_EXCL);
+    try {
+      await mkdir(path.dirname(absolute), { recursive: true, mode: 0o700 });
+      await copyFile(kept, absolute, fsConstants.COPYFILE_EXCL);
+    } catch (error) {
+      diagnose("warning", "unreadable-file", `cannot keep this link's target in the temporary folder (${errorCode(error)}); skipped`, link.member);
+      continue;
+    }
     // The target is analyzed under its own path when a parser claims it; the link adds nothing.
     const targetVerdict = classifyPath(target);
     if ("skip" in targetVerdict && !("skip" in verdict)) files.push(memberFile(input, link.member));

@@ -115,6 +115,25 @@ describe("hostile archives are refused member by member", () => {
     expect(existsSync("/tmp/absolute.conf")).toBe(false);
   });
 
+  it("a member the temporary folder cannot hold is skipped with a diagnostic, and reading goes on", async () => {
+    const long = `host1/etc/${"a".repeat(300)}.conf`;
+    write(
+      "odd.tar",
+      tarBytes([
+        { name: "host1/etc/swift/proxy-server.conf", data: PROXY },
+        { name: "host1/etc/swift/proxy-server.conf/nested.conf", data: "[cache]\nbackend = oslo_cache.memcache_pool\n" },
+        { name: long, data: "[cache]\nbackend = oslo_cache.memcache_pool\n" },
+        { name: "host2/etc/swift/proxy-server.conf", data: PROXY },
+      ]),
+    );
+    const result = await analyzeCase(["inputs/odd.tar"]);
+    expect(result.diagnostics.map((d) => [d.code, d.file, d.message.replace(/\(E[A-Z]+\)/u, "(E…)")])).toEqual([
+      ["unreadable-file", `inputs/odd.tar!/${long}`, "cannot keep this member in the temporary folder (E…); skipped"],
+      ["unreadable-file", "inputs/odd.tar!/host1/etc/swift/proxy-server.conf/nested.conf", "cannot keep this member in the temporary folder (E…); skipped"],
+    ]);
+    expect(result.files.analyzed.map((f) => f.path)).toEqual(["inputs/odd.tar!/host1/etc/swift/proxy-server.conf", "inputs/odd.tar!/host2/etc/swift/proxy-server.conf"]);
+  });
+
   it("follows a link that stays inside the archive, as the file it names", async () => {
     write(
       "sos.tar",
