@@ -163,13 +163,23 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
   const { hosts, mergedInto } = mergeSameHosts(described);
   for (const [from, into] of mergedInto) {
     const name = described.find((h) => h.id === into)!.name;
-    diagnostics.push({ severity: "note", code: "host-merged", message: `this bundle names the same host as '${into}' (hostname ${name}); both were read as one host`, file: from });
+    diagnostics.push({ severity: "note", code: "host-merged", message: `this bundle names the same host as '${into}' (hostname ${name}); both were read as one host, and a file both hold was read once`, file: from });
   }
-  const hostOf = (hostId: string) => mergedInto.get(hostId) ?? hostId;
   if (mergedInto.size > 0) {
-    for (const list of [parsed, topologyFiles, records, runtimeFiles] as { hostId: string }[][]) {
-      for (let i = 0; i < list.length; i++) list[i] = { ...list[i]!, hostId: hostOf(list[i]!.hostId) };
-    }
+    // A file both bundles hold (same path under the host's root) is the same host's file: read once.
+    const relative = (hostId: string, file: string) => (file.startsWith(`${hostId}/`) ? file.slice(hostId.length + 1) : file);
+    const remap = <T extends { hostId: string }>(list: T[], file: (entry: T) => string): T[] => {
+      const kept = new Set(list.filter((e) => !mergedInto.has(e.hostId)).map((e) => `${e.hostId}\0${relative(e.hostId, file(e))}`));
+      return list.flatMap((e) => {
+        const into = mergedInto.get(e.hostId);
+        if (!into) return [e];
+        return kept.has(`${into}\0${relative(e.hostId, file(e))}`) ? [] : [{ ...e, hostId: into }];
+      });
+    };
+    parsed.splice(0, parsed.length, ...remap(parsed, (e) => e.file));
+    topologyFiles.splice(0, topologyFiles.length, ...remap(topologyFiles, (e) => e.file));
+    records.splice(0, records.length, ...remap(records, (e) => e.path));
+    runtimeFiles.splice(0, runtimeFiles.length, ...remap(runtimeFiles, (e) => e.file.displayPath));
   }
   const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [] });
   diagnostics.push(...built.topologyDiagnostics);

@@ -293,7 +293,11 @@ describe("the same host given twice", () => {
     const result = await analyzeCase(["inputs"]);
     expect(result.deployment.hosts.map((h) => [h.id, h.name])).toEqual([["inputs/first.tar.gz!/sosreport-a", "ctl1"]]);
     expect(result.diagnostics.map((d) => [d.code, d.file])).toEqual([["host-merged", "inputs/second.tar.gz!/sosreport-a"]]);
-    expect(new Set(result.files.analyzed.map((f) => f.hostId))).toEqual(new Set(["inputs/first.tar.gz!/sosreport-a"]));
+    // The file both bundles hold is read once, so nothing is reported twice.
+    expect(result.files.analyzed.map((f) => [f.path, f.hostId])).toEqual([["inputs/first.tar.gz!/sosreport-a/etc/swift/proxy-server.conf", "inputs/first.tar.gz!/sosreport-a"]]);
+    const single = await analyzeCase(["inputs/first.tar.gz"]);
+    expect(result.findings.map((f) => [f.ruleId, f.location.file])).toEqual(single.findings.map((f) => [f.ruleId, f.location.file]));
+    expect(result.findings.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -121,5 +121,31 @@ describe("a real sosreport archive", () => {
     expect(fromConf).toBeDefined();
     expect(fromConf!.memoryLimitMb.value).toBe(memory);
     expect(fromConf!.port.value).toBe(Number(/^-p\s+(\d+)/mu.exec(conf)?.[1] ?? "11211"));
+  });
+});
+
+describe("the same sosreport, unpacked or twice", () => {
+  const strip = (text: string) => text.replaceAll(`case/${archive}!/`, "").replaceAll("unpacked/", "").replaceAll(`twice/copy-${archive}!/`, "").replaceAll(`twice/${archive}!/`, "");
+
+  it("unpacked by tar, gives the same findings, hosts and analyzed files as the archive", async () => {
+    const unpacked = path.join(scratch, "unpacked");
+    mkdirSync(unpacked);
+    await run("tar", ["-xJf", path.join(scratch, "case", archive), "-C", unpacked]);
+    const plain = await analyze({ inputs: ["unpacked"], baseDirectory: scratch });
+    expect(strip(JSON.stringify(result.findings))).toBe(strip(JSON.stringify(plain.findings)));
+    expect(strip(JSON.stringify(result.deployment.hosts.map((h) => [h.name, h.addresses])))).toBe(strip(JSON.stringify(plain.deployment.hosts.map((h) => [h.name, h.addresses]))));
+    expect(result.files.analyzed.map((f) => strip(f.path))).toEqual(plain.files.analyzed.map((f) => strip(f.path)));
+  });
+
+  it("given twice in a folder, is one host with a host-merged note", async () => {
+    const twice = path.join(scratch, "twice");
+    mkdirSync(twice);
+    copyFileSync(path.join(scratch, "case", archive), path.join(twice, archive));
+    copyFileSync(path.join(scratch, "case", archive), path.join(twice, `copy-${archive}`));
+    const both = await analyze({ inputs: ["twice"], baseDirectory: scratch });
+    expect(both.deployment.hosts).toHaveLength(1);
+    expect(both.diagnostics.filter((d) => d.code === "host-merged")).toHaveLength(1);
+    expect(strip(JSON.stringify(both.findings))).toBe(strip(JSON.stringify(result.findings)));
+    expect(readdirSync(path.join(scratch, "tmp"))).toEqual([]);
   });
 });
