@@ -47,7 +47,8 @@ const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: Topolo
   { pattern: /(^|\/)proc\/sys\/net\/core\/somaxconn$/u, kind: "proc-somaxconn" },
   { pattern: /(^|\/)(proc\/version|uname|sos_commands\/kernel\/uname_-a|sos_commands\/host\/uname_-a)$/u, kind: "kernel-version" },
   { pattern: /(^|\/)(proc\/cpuinfo|sos_commands\/processor\/lscpu|sos_commands\/processor\/nproc)$/u, kind: "cpu-info" },
-  { pattern: /(^|\/)(ss|netstat)_-[^/]*$/u, kind: "socket-table" },
+  // `netstat -g` (sos: netstat_-W_-agn) lists multicast group memberships, not sockets.
+  { pattern: /(^|\/)(ss_-[^/]*|netstat_(?![^/]*-[A-Za-z]*g)-[^/]*)$/u, kind: "socket-table" },
   { pattern: /(^|\/)sos_commands\/networking\/ip_(-o_addr|addr|address|-d_address)$/u, kind: "ip-addr" },
   { pattern: /(^|\/)etc\/hosts$/u, kind: "etc-hosts" },
   { pattern: /(^|\/)(docker-)?compose(\.[\w.-]+)?\.ya?ml$/u, kind: "compose" },
