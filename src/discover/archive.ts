@@ -113,17 +113,24 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
     return { files, diagnostics, skippedEntries };
   }
 
+  // Both limits are a bound on expanded bytes, enforced at the exact byte (not at a chunk edge,
+  // which varies with pipe timing), so which members were read before the stop is deterministic.
+  const ratioBound = Math.max(limits.ratioFloorBytes, compressedBytes * limits.maxRatio);
+  const bound = Math.min(limits.maxExpandedBytes, ratioBound);
+  const limitMessage =
+    limits.maxExpandedBytes <= ratioBound
+      ? `the archive expands to more than ${formatBytes(limits.maxExpandedBytes)} (--max-archive-bytes); reading stopped there, members after that point were not analyzed`
+      : `the archive expands more than ${limits.maxRatio} times its size (${formatBytes(compressedBytes)} → over ${formatBytes(ratioBound)}; --max-archive-ratio): it looks like a decompression bomb; reading stopped there, members after that point were not analyzed`;
+
   async function* counted(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
+      if (expanded + chunk.length > bound) {
+        const allowed = bound - expanded;
+        expanded = bound;
+        if (allowed > 0) yield chunk.subarray(0, allowed);
+        throw new LimitError(limitMessage);
+      }
       expanded += chunk.length;
-      if (expanded > limits.maxExpandedBytes) {
-        throw new LimitError(`the archive expands to more than ${formatBytes(limits.maxExpandedBytes)} (--max-archive-bytes); reading stopped there, members after that point were not analyzed`);
-      }
-      if (expanded > limits.ratioFloorBytes && compressedBytes > 0 && expanded / compressedBytes > limits.maxRatio) {
-        throw new LimitError(
-          `the archive expands more than ${limits.maxRatio} times its size (${formatBytes(compressedBytes)} → over ${formatBytes(expanded)}; --max-archive-ratio): it looks like a decompression bomb; reading stopped there, members after that point were not analyzed`,
-        );
-      }
       if (onProgress && expanded - lastReport >= 8 * 1024 * 1024) {
         lastReport = expanded;
         onProgress({ archive, bytes: expanded, members: memberCount, current });
