@@ -24,6 +24,7 @@ import memcachedMaxConnectionsLow from "./memcached-max-connections-low.js";
 import memcachedMemoryLow from "./memcached-memory-low.js";
 import memcachedNofileLimitLow from "./memcached-nofile-limit-low.js";
 import memcachedUdpEnabled from "./memcached-udp-enabled.js";
+import firewallBlocksMemcached from "./firewall-blocks-memcached.js";
 
 /** Every rule, in id order. A new rule is one file in rules/ plus one line here. */
 export const allRules: readonly Rule[] = (
@@ -53,5 +54,6 @@ export const allRules: readonly Rule[] = (
     memcachedMemoryLow,
     memcachedNofileLimitLow,
     memcachedUdpEnabled,
+    firewallBlocksMemcached,
   ] as Rule[]
 ).sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -1,6 +1,5 @@
-import { hostName } from "../src/engine/describe.js";
+import { memcachedMessageReports } from "../src/engine/describe.js";
 import { defineRule } from "../src/engine/rule.js";
-import { plural, timeRange } from "../src/model/runtime/describe.js";
 
 const LOG_CONDITIONS: Readonly<Record<string, string>> = {
   "out-of-memory": "memcached logged `SERVER_ERROR out of memory`",
@@ -32,16 +31,6 @@ export default defineRule({
       const share = total && total.value > 0 ? ` (${((100 * evictions.value) / total.value).toFixed(1)} % of the ${total.value} items stored)` : "";
       report({ messageId: "stats", data: { evictions: evictions.value, share }, location: evictions.location, key: `${source.file}:evictions` });
     }
-    for (const series of deployment.runtime.memcachedMessages) {
-      const what = LOG_CONDITIONS[series.condition];
-      if (!what) continue;
-      report({
-        messageId: "logs",
-        data: { what, count: plural(series.count, "time"), host: hostName(deployment, series.hostId), range: timeRange(series.first, series.last) },
-        location: series.first.location,
-        ...(series.count > 1 ? { related: [{ location: series.last.location, message: "the last such line" }] } : {}),
-        key: `${series.hostId}:${series.condition}`,
-      });
-    }
+    for (const found of memcachedMessageReports(deployment, LOG_CONDITIONS)) report({ messageId: "logs", ...found });
   },
 });

@@ -1,7 +1,6 @@
-import { hostName } from "../src/engine/describe.js";
+import { memcachedMessageReports } from "../src/engine/describe.js";
 import { defineRule } from "../src/engine/rule.js";
 import type { CounterValue } from "../src/model/runtime/evidence.js";
-import { plural, timeRange } from "../src/model/runtime/describe.js";
 
 const LOG_CONDITIONS: Readonly<Record<string, string>> = {
   "too-many-open-connections": "memcached logged `Too many open connections`",
@@ -47,16 +46,6 @@ export default defineRule({
         key: `${source.file}:connection-limit`,
       });
     }
-    for (const series of deployment.runtime.memcachedMessages) {
-      const what = LOG_CONDITIONS[series.condition];
-      if (!what) continue;
-      report({
-        messageId: "logs",
-        data: { what, count: plural(series.count, "time"), host: hostName(deployment, series.hostId), range: timeRange(series.first, series.last) },
-        location: series.first.location,
-        ...(series.count > 1 ? { related: [{ location: series.last.location, message: "the last such line" }] } : {}),
-        key: `${series.hostId}:${series.condition}`,
-      });
-    }
+    for (const found of memcachedMessageReports(deployment, LOG_CONDITIONS)) report({ messageId: "logs", ...found });
   },
 });

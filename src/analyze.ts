@@ -3,7 +3,7 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProgress } from "./discover/archive.js";
-import { classifyContent, classifyPath, classifyRuntimeContent, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
+import { classifyContent, classifyPath, classifyRuntimeContent, isFirewallKind, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
 import { discover, type DiscoveredFile } from "./discover/discover.js";
 import { assignHost, describeHosts, type HostAssignment } from "./discover/hosts.js";
 import { readConfigText } from "./discover/read-text.js";
@@ -16,6 +16,7 @@ import { buildDeployment, type ParsedConfigFile } from "./model/build.js";
 import type { Deployment, Host } from "./model/deployment.js";
 import type { Diagnostic } from "./model/diagnostic.js";
 import type { NamedHost } from "./model/topology.js";
+import { parseFirewallFile, type FirewallDocument, type ParsedFirewallFile } from "./parsers/firewall/document.js";
 import { parseTopologyFile, type ParsedTopologyFile, type TopologyDocument } from "./parsers/topology-document.js";
 import { parseIni, splitLines } from "./parsers/ini.js";
 import { INFORMATION_URI, TOOL_NAME, TOOL_VERSION, ruleHelpMarkdown, ruleHelpUri } from "./package-info.js";
@@ -127,6 +128,7 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
 
   const parsed: ParsedConfigFile[] = [];
   const topologyFiles: ParsedTopologyFile[] = [];
+  const firewallFiles: ParsedFirewallFile[] = [];
   const records: FileRecord[] = [];
   const assignments: HostAssignment[] = [];
   const lines = new Map<string, string[]>();
@@ -153,7 +155,8 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
     }
     const assignment = assignHost(file);
     assignments.push(assignment);
-    if ("topology" in outcome) topologyFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.topology });
+    if ("firewall" in outcome) firewallFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.firewall });
+    else if ("topology" in outcome) topologyFiles.push({ file: file.displayPath, hostId: assignment.hostId, document: outcome.topology });
     else parsed.push({ file: file.displayPath, hostId: assignment.hostId, kind: outcome.kind, ini: outcome.ini });
     records.push({ path: file.displayPath, kind: outcome.kind, hostId: assignment.hostId });
     lines.set(file.displayPath, outcome.lines);
@@ -180,8 +183,9 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
     topologyFiles.splice(0, topologyFiles.length, ...remap(topologyFiles, (e) => e.file));
     records.splice(0, records.length, ...remap(records, (e) => e.path));
     runtimeFiles.splice(0, runtimeFiles.length, ...remap(runtimeFiles, (e) => e.file.displayPath));
+    firewallFiles.splice(0, firewallFiles.length, ...remap(firewallFiles, (e) => e.file));
   }
-  const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [] });
+  const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [], firewallFiles });
   diagnostics.push(...built.topologyDiagnostics);
   const { topologyDiagnostics: _topologyDiagnostics, ...configured } = built;
   // Logs are read after the configuration: the proxy's log_msg_template says how access lines look.
@@ -239,7 +243,8 @@ function mergeSameHosts(hosts: readonly Host[]): { hosts: Host[]; mergedInto: Ma
 type ParseOutcome =
   | { skip: string; diagnostics: Diagnostic[] }
   | { kind: FileKind; ini: ReturnType<typeof parseIni>; lines: string[]; diagnostics: Diagnostic[] }
-  | { kind: FileKind; topology: TopologyDocument; lines: string[]; diagnostics: Diagnostic[] };
+  | { kind: FileKind; topology: TopologyDocument; lines: string[]; diagnostics: Diagnostic[] }
+  | { kind: FileKind; firewall: FirewallDocument; lines: string[]; diagnostics: Diagnostic[] };
 
 /** A journal export or counter dump outside the usual paths, by its first bytes. */
 async function sniffRuntime(absolutePath: string): Promise<RuntimeKind | null> {
@@ -269,6 +274,12 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
     kind = sniffed;
   } else {
     kind = verdict.kind;
+  }
+  if (isFirewallKind(kind)) {
+    const parsedFirewall = parseFirewallFile(kind, file.displayPath, read.text);
+    const diagnostics = [...read.diagnostics, ...parsedFirewall.diagnostics];
+    if (!parsedFirewall.document) return { skip: "unrecognized", diagnostics };
+    return { kind, firewall: parsedFirewall.document, lines: splitLines(read.text), diagnostics };
   }
   if (isTopologyKind(kind)) {
     const parsedTopology = parseTopologyFile(kind, file.displayPath, read.text, (name, value) => (name === null ? secrets.add(value) : secrets.noteOption(name, value)));

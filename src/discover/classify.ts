@@ -9,7 +9,53 @@ export type FileKind =
   | "swift-container-reconciler"
   | "swift-internal-client"
   | "openstack-ini"
-  | TopologyKind;
+  | TopologyKind
+  | FirewallKind;
+
+/**
+ * Firewall dumps (issue 4). The netfilter kinds name the format the path suggests; the parser
+ * step confirms it from the content (src/parsers/firewall detectFirewallFormat).
+ */
+export type FirewallKind =
+  | "iptables-save"
+  | "iptables-list"
+  | "nft"
+  | "nft-json"
+  | "firewalld-zone-xml"
+  | "firewalld-service-xml"
+  | "firewalld-conf"
+  | "firewalld-list-all-zones"
+  | "openstack-security-group-rules";
+
+/**
+ * Where firewall dumps live: the distributions' saved rulesets (iptables-services
+ * /etc/sysconfig/iptables, iptables-persistent /etc/iptables/rules.v4|v6, nftables.service
+ * /etc/nftables.conf and /etc/sysconfig/nftables.conf), firewalld's configuration
+ * (/etc/firewalld and /usr/lib/firewalld), and sosreport's command files
+ * (sos_commands/firewall_tables/iptables-save, iptables_-t_filter_-nvL, nft_list_ruleset;
+ * sos_commands/firewalld/firewall-cmd_--list-all-zones). Security-group rules need a name that
+ * says so (`*security*group*.json`) and their content is checked.
+ */
+const FIREWALL_PATHS: readonly { readonly pattern: RegExp; readonly kind: FirewallKind }[] = [
+  { pattern: /(^|\/)etc\/sysconfig\/ip6?tables$/u, kind: "iptables-save" },
+  { pattern: /(^|\/)etc\/iptables\/rules\.v[46]$/u, kind: "iptables-save" },
+  { pattern: /(^|\/)ip6?tables-save([._-][^/]*)?$/u, kind: "iptables-save" },
+  { pattern: /(^|\/)ip6?tables_[^/]*-[a-z]*L[a-z]*$/u, kind: "iptables-list" },
+  { pattern: /(^|\/)nft_(-j|--json)_list_ruleset[^/]*$/u, kind: "nft-json" },
+  { pattern: /(^|\/)nft[_-]list[_-]ruleset[^/]*$/u, kind: "nft" },
+  { pattern: /(^|\/)etc\/(sysconfig\/)?nftables\.conf$/u, kind: "nft" },
+  { pattern: /(^|\/)(etc|usr\/lib)\/firewalld\/zones\/[^/]+\.xml$/u, kind: "firewalld-zone-xml" },
+  { pattern: /(^|\/)(etc|usr\/lib)\/firewalld\/services\/[^/]+\.xml$/u, kind: "firewalld-service-xml" },
+  { pattern: /(^|\/)etc\/firewalld\/firewalld\.conf$/u, kind: "firewalld-conf" },
+  { pattern: /(^|\/)firewall-cmd_--list-all(-zones)?$/u, kind: "firewalld-list-all-zones" },
+  { pattern: /(^|\/)[^/]*security[-_]?groups?[^/]*\.json$/iu, kind: "openstack-security-group-rules" },
+];
+
+const FIREWALL_KINDS: ReadonlySet<string> = new Set(FIREWALL_PATHS.map((p) => p.kind));
+
+export function isFirewallKind(kind: FileKind): kind is FirewallKind {
+  return FIREWALL_KINDS.has(kind);
+}
 
 /** Formats that say where memcached runs and what the hosts are (issue 3). */
 export type TopologyKind =
@@ -113,6 +159,7 @@ export function classifyPath(path: string): PathVerdict {
     if (LOG_PATHS.some((p) => p.test(path))) return { runtime: "log" };
   }
   if (SAMPLE_SUFFIX.test(base)) return { skip: "sample" };
+  for (const { pattern, kind } of FIREWALL_PATHS) if (pattern.test(path)) return { kind };
   for (const { pattern, kind } of TOPOLOGY_PATHS) if (pattern.test(path)) return { kind };
 
   // Swift's read_conf_dir reads `<name>.conf.d/*.conf` in sorted order and skips hidden files.

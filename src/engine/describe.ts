@@ -1,4 +1,6 @@
 import type { CacheClient, CacheClientKind, Deployment, ServerEntry } from "../model/deployment.js";
+import { plural, timeRange } from "../model/runtime/describe.js";
+import type { SourceLocation } from "../model/source.js";
 
 /** Words for rule messages: stable, human, never a secret. */
 const KIND_LABEL: Record<CacheClientKind, string> = {
@@ -31,4 +33,31 @@ export function onHost(deployment: Deployment, hostId: string): string {
 /** Clients that choose their own servers (not sharing Swift's ring, not disabled/in-process). */
 export function serverListClients(deployment: Deployment): CacheClient[] {
   return deployment.cacheClients.filter((c) => c.mode === "own-servers");
+}
+
+/** What a rule reports for one series of memcached log conditions: the first line, the last as related. */
+export interface MessageSeriesReport {
+  readonly data: { readonly what: string; readonly count: string; readonly host: string; readonly range: string };
+  readonly location: SourceLocation;
+  readonly related?: readonly { readonly location: SourceLocation; readonly message: string }[];
+  readonly key: string;
+}
+
+/**
+ * One report per series of memcached log lines whose condition `conditions` names (condition →
+ * what to say). Shared by the rules that read memcached's own messages and clients' echoes of them.
+ */
+export function memcachedMessageReports(deployment: Deployment, conditions: Readonly<Record<string, string>>): MessageSeriesReport[] {
+  const reports: MessageSeriesReport[] = [];
+  for (const series of deployment.runtime.memcachedMessages) {
+    const what = Object.hasOwn(conditions, series.condition) ? conditions[series.condition] : undefined;
+    if (!what) continue;
+    reports.push({
+      data: { what, count: plural(series.count, "time"), host: hostName(deployment, series.hostId), range: timeRange(series.first, series.last) },
+      location: series.first.location,
+      ...(series.count > 1 ? { related: [{ location: series.last.location, message: "the last such line" }] } : {}),
+      key: `${series.hostId}:${series.condition}`,
+    });
+  }
+  return reports;
 }

@@ -6,6 +6,8 @@ import type { ParsedTopologyFile } from "../parsers/topology-document.js";
 import type { CacheClient, CacheClientKind, Deployment, EffectiveSetting, Host } from "./deployment.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { buildTopology, type NamedHost } from "./topology.js";
+import type { ParsedFirewallFile } from "../parsers/firewall/document.js";
+import { buildFirewallPaths, buildHostFirewalls } from "./host-firewall.js";
 import { buildServiceClients } from "./openstack-service.js";
 import { emptyRuntime } from "./runtime/evidence.js";
 import { buildSwiftModel, type SwiftDaemonConfig } from "./swift.js";
@@ -29,6 +31,8 @@ export interface TopologyInputs {
   readonly files: readonly ParsedTopologyFile[];
   /** Hosts the user named (`--host NAME=ADDR,…`). */
   readonly namedHosts?: readonly NamedHost[];
+  /** Firewall dumps (iptables, nftables, firewalld, security groups). */
+  readonly firewallFiles?: readonly ParsedFirewallFile[];
 }
 
 export function buildDeployment(hosts: readonly Host[], files: readonly ParsedConfigFile[], topologyInputs: TopologyInputs = { files: [] }): Deployment & { readonly topologyDiagnostics: Diagnostic[] } {
@@ -37,6 +41,7 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
   const serviceClients = sorted.filter((f) => f.kind === "openstack-ini").flatMap((f) => buildServiceClients(f.ini, f.hostId, serviceName(f.file)));
   const cacheClients = [...swift.clients.map((c) => withProxyWorkers(c, sorted)), ...serviceClients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const topology = buildTopology(hosts, cacheClients, topologyInputs.files, topologyInputs.namedHosts ?? []);
+  const firewalls = buildHostFirewalls(topology.hosts, topologyInputs.firewallFiles ?? [], topologyInputs.files);
   const deployment = {
     hosts: topology.hosts,
     cacheClients,
@@ -47,6 +52,8 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
     observedSockets: topology.observedSockets,
     cacheRoutes: topology.cacheRoutes,
     kollaInventories: topology.kollaInventories,
+    firewalls,
+    firewallPaths: buildFirewallPaths(topology.hosts, firewalls, topology.cacheRoutes, topology.memcachedInstances),
     runtime: emptyRuntime(),
   };
   // Not enumerable: the model in outputs stays the Deployment shape.

@@ -1,5 +1,7 @@
 import type { RuntimeEvidence } from "./runtime/evidence.js";
 import { emptyRuntime } from "./runtime/evidence.js";
+import type { FirewallRuleset, PacketFamily } from "./firewall/ruleset.js";
+import type { FirewallVerdict } from "./firewall/packet.js";
 import type { Located, SourceLocation } from "./source.js";
 
 /**
@@ -23,6 +25,10 @@ export interface Deployment {
   readonly cacheRoutes: CacheRoute[];
   /** Kolla-Ansible inventories (the `memcached` group and the hosts it names). */
   readonly kollaInventories: KollaInventory[];
+  /** Per host with firewall dumps or interface addresses: its rulesets and interfaces. */
+  readonly firewalls: HostFirewall[];
+  /** For every (client address, server address:port) of the cache routes: what the firewalls do. */
+  readonly firewallPaths: FirewallPath[];
 }
 
 export interface Host {
@@ -316,5 +322,89 @@ export interface KollaInventory {
 }
 
 export function emptyDeployment(): Deployment {
-  return { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [], hostKernels: [], observedSockets: [], cacheRoutes: [], kollaInventories: [], runtime: emptyRuntime() };
+  return { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [], hostKernels: [], observedSockets: [], cacheRoutes: [], kollaInventories: [], firewalls: [], firewallPaths: [], runtime: emptyRuntime() };
+}
+
+/** An address of one interface, with its prefix when `ip addr` gives it. */
+export interface InterfaceAddress {
+  readonly interface: string;
+  readonly address: string;
+  readonly prefixLength: number | null;
+  readonly location: SourceLocation;
+}
+
+/** One ruleset the kernel (or firewalld, or Neutron) applies to the host. */
+export interface HostRuleset {
+  /** The file it was read from (the first of them for merged firewalld zone files). */
+  readonly file: string;
+  readonly format: string;
+  /** The packet families it decides. */
+  readonly families: readonly PacketFamily[];
+  /** Rules (netfilter rules, firewalld zones' rules and rich rules, security-group rules). */
+  readonly ruleCount: number;
+  /**
+   * The evaluable ruleset (src/model/firewall). Not enumerable: JSON output keeps the summary
+   * above, the parsed rules stay in memory for the evaluator.
+   */
+  readonly ruleset: FirewallRuleset;
+  /** Files of the same rules that were not evaluated separately (a listing beside iptables-save). */
+  readonly alsoSeenIn: string[];
+}
+
+export interface HostFirewall {
+  readonly hostId: string;
+  /** Rulesets in force, each evaluated; a packet passes when every one accepts it. */
+  readonly rulesets: HostRuleset[];
+  /** Interface addresses (ip addr): which interface carries a peer's subnet. */
+  readonly interfaces: InterfaceAddress[];
+}
+
+/** One ruleset's verdict on one packet. */
+export interface RulesetVerdict {
+  readonly file: string;
+  readonly format: string;
+  readonly verdict: FirewallVerdict;
+  /** `["INPUT", "MEMCACHED", "RETURN", "REJECT at line 11"]`. */
+  readonly path: readonly string[];
+  readonly decidingRule?: SourceLocation;
+  readonly decidingPolicy?: { readonly chain: string; readonly location: SourceLocation };
+  readonly unknownReason?: string;
+  readonly unknownLocation?: SourceLocation;
+  readonly notes: readonly string[];
+}
+
+/** A host's firewall verdict on the packet of one direction (server input, client output). */
+export interface HostPathVerdict {
+  readonly hostId: string;
+  readonly hook: "input" | "output";
+  /**
+   * `accept` when every ruleset accepts; `drop`/`reject` when one does (the first such is
+   * `decidedBy`); `unknown` when none drops and one cannot be decided; `none` when the host has
+   * no ruleset for the packet's family in the inputs.
+   */
+  readonly verdict: FirewallVerdict | "none";
+  /** Index into `rulesets` of the ruleset that decided a drop, reject or unknown. */
+  readonly decidedBy: number | null;
+  readonly rulesets: RulesetVerdict[];
+  /** The interface used (from the host's interface addresses), when known. */
+  readonly interface: string | null;
+}
+
+export interface FirewallPath {
+  readonly clientId: string;
+  readonly clientHostId: string;
+  /** The source address; null: unknown, evaluated as "any source outside the server host". */
+  readonly clientAddress: string | null;
+  /** The host the server entry names; null when no host of the inputs has that address. */
+  readonly serverHostId: string | null;
+  readonly serverAddress: string;
+  readonly port: number;
+  /** The server entry of the client's list. */
+  readonly server: ServerEntry;
+  /** The server host's input path; null when the server host is not in the inputs or the port is a published container port. */
+  readonly input: HostPathVerdict | null;
+  /** Why the server host's rules were not walked although it has some. */
+  readonly inputNotEvaluated?: string;
+  /** The client host's output path. */
+  readonly output: HostPathVerdict;
 }

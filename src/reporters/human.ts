@@ -3,7 +3,8 @@ import { snippetKey } from "../engine/result.js";
 import type { Finding, Level } from "../engine/rule.js";
 import { hostName, serverList } from "../engine/describe.js";
 import type { SourceLocation } from "../model/source.js";
-import type { CacheRoute, MemcachedInstance } from "../model/deployment.js";
+import type { CacheRoute, HostPathVerdict, MemcachedInstance } from "../model/deployment.js";
+import { decidingLocation } from "../model/host-firewall.js";
 import { effectiveListeners, kernelOf, listenerText } from "../engine/topology-describe.js";
 
 export interface HumanOptions {
@@ -184,6 +185,7 @@ function topologySection(result: AnalysisResult, paint: (s: Paint, t: string) =>
         unknown: paint("dim", route.hostId ? "what listens there is unknown" : "no host of the inputs has this address"),
       };
       out.push(`    → ${route.server.raw}  ${target}  ${verdict[route.status]}`);
+      for (const line of firewallLines(result, route, paint)) out.push(`        ${line}`);
     }
   }
   const unused = deployment.memcachedInstances.filter((i) => !shown.has(i.id));
@@ -193,4 +195,29 @@ function topologySection(result: AnalysisResult, paint: (s: Paint, t: string) =>
   }
   out.push("");
   return out;
+}
+
+/**
+ * The firewall verdicts of one route: per source address, the server host's input path and the
+ * client host's output path, with the path taken or the deciding rule.
+ */
+function firewallLines(result: AnalysisResult, route: CacheRoute, paint: (s: Paint, t: string) => string): string[] {
+  const deployment = result.deployment;
+  const paths = deployment.firewallPaths.filter((p) => p.clientId === route.clientId && p.server === route.server);
+  const side = (v: HostPathVerdict | null): string | null => {
+    if (v === null || v.verdict === "none") return null;
+    const host = hostName(deployment, v.hostId);
+    const hook = v.hook === "input" ? "in" : "out";
+    if (v.verdict === "accept") return paint("green", `${host} ${hook}: accept ${v.rulesets.map((r) => r.path.join(" → ")).join(" | ")}`);
+    const decisive = v.rulesets[v.decidedBy ?? 0]!;
+    const where = decidingLocation(decisive);
+    const detail = `${decisive.path.join(" → ")}${where ? ` (${where.file}:${where.line})` : ""}`;
+    if (v.verdict === "unknown") return paint("dim", `${host} ${hook}: unknown, ${decisive.unknownReason ?? "undecidable rule"}${where ? ` (${where.file}:${where.line})` : ""}`);
+    return paint("red", `${host} ${hook}: ${v.verdict} ${detail}`);
+  };
+  return paths.flatMap((p) => {
+    const sides = [side(p.input), p.inputNotEvaluated ? paint("dim", `${p.serverHostId ? hostName(deployment, p.serverHostId) : "server"} in: not evaluated, ${p.inputNotEvaluated}`) : null, side(p.output)].filter((s): s is string => s !== null);
+    if (sides.length === 0) return [];
+    return [`firewall ${p.clientAddress ?? "any source"} → ${p.serverAddress}:${p.port}  ${sides.join("; ")}`];
+  });
 }

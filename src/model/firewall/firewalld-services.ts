@@ -22,6 +22,8 @@ const TABLE: readonly [name: string, ports: readonly [number, string][], destina
   ["ftp", [[21, "tcp"]]],
   ["imaps", [[993, "tcp"]]],
   ["pop3s", [[995, "tcp"]]],
+  // Debian firewalld 1.3.3-1~deb12u2 /usr/lib/firewalld/services/cockpit.xml: `<port protocol="tcp" port="9090"/>`.
+  ["cockpit", [[9090, "tcp"]]],
   ["memcache", [[11211, "tcp"]]],
   ["memcached", [[11211, "tcp"]]],
 ];

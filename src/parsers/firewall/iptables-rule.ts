@@ -352,7 +352,7 @@ export function parseIptablesRuleArgs(file: string, line: number, family: Packet
         if (!mask || !compare) break;
         const maskBits = parseTcpFlagList(mask.text);
         const compareBits = parseTcpFlagList(compare.text);
-        const all = [startToken, token, mask, compare];
+        const all = startToken === token ? [token, mask, compare] : [startToken, token, mask, compare];
         if (maskBits === null || compareBits === null) notUnderstood(b, all);
         else addMatch(b, "tcp-flags", { kind: "bits", mask: maskBits, value: compareBits & maskBits }, negated, all, { requiresProtocols: [6] });
         break;
@@ -371,7 +371,7 @@ export function parseIptablesRuleArgs(file: string, line: number, family: Packet
         const flags = name ? takeValue(name) : null;
         if (!name || !flags) break;
         const field = flags.text.startsWith("dst") ? "daddr" : "saddr";
-        addMatch(b, field, { kind: "ipset", name: name.text }, negated, [startToken, token, name, flags]);
+        addMatch(b, field, { kind: "ipset", name: name.text }, negated, startToken === token ? [token, name, flags] : [startToken, token, name, flags]);
         break;
       }
       case "--mark": {

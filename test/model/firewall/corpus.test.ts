@@ -89,9 +89,9 @@ describe("corpus: memcached from a remote host", () => {
     expect(evaluate(withServices, remote({ dport: 50000 }))).toMatchObject({ verdict: "accept", decidingRule: { line: 26 } });
   });
 
-  it("deads1 public.xml: ssh only from the listed sources; memcached rejected once cockpit is known", () => {
+  it("deads1 public.xml: ssh only from the listed sources; memcached rejected (cockpit is a built-in service)", () => {
     const ruleset = load("deads1-firewalld-public.xml", "firewalld-zone-xml", "etc/firewalld/zones/public.xml");
-    expect(evaluate(ruleset, remote())).toMatchObject({ verdict: "unknown", unknownReason: expect.stringMatching(/service cockpit/u) });
+    expect(evaluate(ruleset, remote())).toMatchObject({ verdict: "reject", path: ["zone public (default zone)", "target default"] });
     if (ruleset.kind !== "firewalld") throw new Error("not firewalld");
     const withCockpit = mergeFirewalld("host", [ruleset], { services: [parseFirewalldServiceXml("services/cockpit.xml", fixture("services/cockpit.xml")).service!] });
     expect(evaluate(withCockpit, remote()).verdict).toBe("reject");
