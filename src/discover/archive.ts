@@ -231,7 +231,7 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
   let unfinished: MemberFile | null = null;
 
   try {
-    const result = await readTar(counted(opened.stream), onEntry);
+    const result = await readTar(counted(coalesce(opened.stream, COALESCE_BYTES)), onEntry);
     if (!result.endMarker) {
       // The stream ended before tar's end marker: the decompressor's own complaint says more.
       const failure = await opened.failure();
@@ -385,6 +385,33 @@ interface Decompressed {
 }
 
 const READ_CHUNK = 1024 * 1024;
+/** xz writes its output 8 KiB at a time; gathering 256 KiB first saves most of the per-chunk work (tar records, awaits, file writes). */
+const COALESCE_BYTES = 256 * 1024;
+
+async function* coalesce(source: AsyncIterable<Buffer>, minimum: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of source) {
+      if (size === 0 && chunk.length >= minimum) {
+        yield chunk;
+        continue;
+      }
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= minimum) {
+        yield Buffer.concat(parts, size);
+        parts = [];
+        size = 0;
+      }
+    }
+  } catch (error) {
+    // A corrupt stream: what decompressed before the error still counts (its complete members are read).
+    if (size > 0) yield Buffer.concat(parts, size);
+    throw error;
+  }
+  if (size > 0) yield Buffer.concat(parts, size);
+}
 
 async function openDecompressed(absolutePath: string, format: Format): Promise<Decompressed | { missing: "xz" | "bzip2" }> {
   if (format === "tar" || format === "gzip") {
@@ -405,7 +432,9 @@ async function openDecompressed(absolutePath: string, format: Format): Promise<D
   const tool = TOOLS[format];
   const handle = await open(absolutePath, "r");
   // The archive is the tool's standard input: no input-controlled name reaches its arguments.
-  const child = spawn(tool.command, ["-dc"], { stdio: [handle.fd, "pipe", "pipe"] });
+  // -T0: sos compresses with `xz -2 -T<threads>` (sos/policies/__init__.py), whose blocks xz ≥ 5.4
+  // decodes on every core while stacklint waits on the pipe; older xz accepts and ignores it.
+  const child = spawn(tool.command, format === "xz" ? ["-dc", "-T0"] : ["-dc"], { stdio: [handle.fd, "pipe", "pipe"] });
   const started = await new Promise<boolean>((resolve) => {
     child.once("spawn", () => resolve(true));
     child.once("error", () => resolve(false));
