@@ -14,8 +14,9 @@ import { allRules } from "../rules/index.js";
 const USAGE = `Usage: stacklint [options] [paths...]
 
 Analyzes OpenStack configuration (Swift proxy, keystonemiddleware, oslo.cache) for what breaks
-the memcached control path. Paths are files, directories or support-bundle archives (.tar, .tar.gz, .tgz, .tar.xz,
-.tar.bz2, as sosreport writes them; folders of archives too) (default: .).
+the memcached control path. Paths are files, directories or support-bundle archives
+(.tar, .tar.gz, .tgz, .tar.xz, .tar.bz2 as sosreport writes them, also inside folders); default: .
+An archive member is shown as ARCHIVE!/MEMBER.
 
 Options:
   --format <name>         human (default), json or sarif; repeat for several outputs
@@ -29,7 +30,7 @@ Options:
                           default 16G); members read before the limit are still analyzed
   --max-archive-ratio <n> stop reading an archive that expands more than n times its size
                           (checked past 16 MiB; default 200): the decompression-bomb guard
-  --quiet                 no progress line on stderr (it only appears on a terminal anyway)
+  -q, --quiet             no progress line on stderr (it only appears on a terminal anyway)
   --list-rules            print the rules and exit
   --no-color              no ANSI colours in the human report
   --debug                 print stack traces for internal errors
