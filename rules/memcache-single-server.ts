@@ -29,6 +29,9 @@ export default defineRule({
     for (const client of serverListClients(deployment)) {
       // The product's silent default (127.0.0.1 / localhost) is SL102's, the more specific rule.
       if (client.serversOrigin.kind === "default") continue;
+      // A client Kolla renders from the memcached group: the group's finding above says it once.
+      const origin = client.serversOrigin.location;
+      if (deployment.kollaInventories.some((i) => i.memcachedGroup && i.memcachedGroup.location.file === origin.file && i.memcachedGroup.location.line === origin.line)) continue;
       const usable = client.servers.filter((s) => s.family !== "invalid");
       if (client.servers.length !== 1 || usable.length !== 1) continue;
       const server = usable[0]!;

@@ -1,7 +1,7 @@
-import { clientLabel, onHost } from "../src/engine/describe.js";
+import { clientLabel, hostName, onHost } from "../src/engine/describe.js";
 import { defineRule, type RelatedLocation } from "../src/engine/rule.js";
 import { instanceLabel, kernelOf, routesTo, settingLocation } from "../src/engine/topology-describe.js";
-import type { CacheClient, Deployment } from "../src/model/deployment.js";
+import type { CacheClient, ConnectionDemand, Deployment } from "../src/model/deployment.js";
 
 /**
  * Every Swift proxy worker keeps up to memcache_max_connections connections per server
@@ -17,10 +17,12 @@ export default defineRule({
   precision: "medium",
   summary: "memcached's connection limit (-c) is below what its clients can open.",
   description:
-    "Estimates the connections an instance must accept: for every Swift proxy that lists it, workers × memcache_max_connections (workers = auto counts the CPUs when known), plus memcache_pool_maxsize for every other client configuration that lists it, with 25 % headroom. Fires when -c is below that, or, when no demand can be estimated, below the floor (4096). The message shows the arithmetic.",
+    "Estimates the connections an instance must accept: for every Swift proxy that lists it, workers × memcache_max_connections (workers = auto counts the CPUs when known), plus memcache_pool_maxsize for every other client configuration that lists it, with 25 % headroom. Fires when -c is below that; when a socket capture (ss -tanp, ss -peaonmi, netstat -neopa) shows more ESTABLISHED connections to the instance than -c allows with that headroom; or, when no demand can be estimated, below the floor (4096). The message shows the arithmetic.",
   messages: {
     belowDemand:
       "{instance} accepts -c {limit} ({limitOrigin}) but its clients can open {demand} connections: {arithmetic}; with {headroom} % headroom it needs at least {required}. Raise -c to {required} or more.",
+    belowObserved:
+      "{instance} accepts -c {limit} ({limitOrigin}) but {observed} connections to it were ESTABLISHED in the capture ({seenFrom}): {arithmetic}; with {headroom} % headroom it needs at least {required}. Raise -c to {required} or more, or shrink the clients' pools.",
     belowFloor:
       "{instance} accepts -c {limit} ({limitOrigin}), below the floor of {floor} for an OpenStack cache{why}. Raise -c (Kolla uses 5000, OpenStack-Ansible 4096, TripleO 8192).",
   },
@@ -34,10 +36,32 @@ export default defineRule({
       const terms = clients.map((c) => demandOf(deployment, c));
       const location = settingLocation(instance, instance.maxConnections);
       const key = `${instance.id}:max-connections`;
+      const observed = deployment.connectionDemand.find((d) => d.instanceId === instance.id);
+      const observedRequired = observed ? Math.ceil(observed.total * (1 + settings.connectionHeadroom)) : 0;
+      const reportObserved = (seen: ConnectionDemand) =>
+        report({
+          messageId: "belowObserved",
+          data: {
+            instance: instanceLabel(deployment, instance),
+            limit,
+            limitOrigin,
+            observed: seen.total,
+            seenFrom: seen.seenFrom === "server" ? `counted on ${seen.clients[0]!.location.file}` : "counted on the clients' captures",
+            arithmetic: observedArithmetic(deployment, seen),
+            headroom: Math.round(settings.connectionHeadroom * 100),
+            required: observedRequired,
+          },
+          location,
+          related: seen.clients.slice(0, 6).map((c) => ({ location: c.location, message: `${c.connections} ESTABLISHED connection${c.connections === 1 ? "" : "s"} from ${clientName(deployment, c)}` })),
+          key,
+        });
       if (clients.length > 0 && terms.every((t) => t.connections !== null)) {
         const demand = terms.reduce((sum, t) => sum + t.connections!, 0);
         const required = Math.ceil(demand * (1 + settings.connectionHeadroom));
-        if (limit >= required) continue;
+        if (limit >= required) {
+          if (observed && limit < observedRequired) reportObserved(observed);
+          continue;
+        }
         report({
           messageId: "belowDemand",
           data: { instance: instanceLabel(deployment, instance), limit, limitOrigin, demand, arithmetic: terms.map((t) => t.text).join(" + "), headroom: Math.round(settings.connectionHeadroom * 100), required },
@@ -45,6 +69,10 @@ export default defineRule({
           related,
           key,
         });
+        continue;
+      }
+      if (observed && limit < observedRequired) {
+        reportObserved(observed);
         continue;
       }
       if (limit >= settings.maxConnectionsFloor) continue;
@@ -65,6 +93,19 @@ export default defineRule({
     }
   },
 });
+
+/** `10.0.0.21 (cmp1) 40 + 10.0.0.22 (cmp2) 20 = 60`, the six largest clients and the rest summed. */
+function observedArithmetic(deployment: Deployment, demand: ConnectionDemand): string {
+  const shown = demand.clients.slice(0, 6).map((c) => `${clientName(deployment, c)} ${c.connections}`);
+  const rest = demand.clients.slice(6);
+  if (rest.length > 0) shown.push(`${rest.length} other client${rest.length === 1 ? "" : "s"} ${rest.reduce((n, c) => n + c.connections, 0)}`);
+  return `${shown.join(" + ")} = ${demand.total}`;
+}
+
+function clientName(deployment: Deployment, client: ConnectionDemand["clients"][number]): string {
+  const address = client.address ?? "an unknown address";
+  return client.hostId ? `${address} (${hostName(deployment, client.hostId)})` : address;
+}
 
 function demandOf(deployment: Deployment, client: CacheClient): { connections: number | null; text: string } {
   const label = `${clientLabel(client)}${onHost(deployment, client.hostId)}`;

@@ -10,14 +10,14 @@ export default defineRule({
   precision: "medium",
   summary: "memcached has 64 MB or less of item memory while serving OpenStack.",
   description:
-    "Fires when -m is at or below 64 MB (memcached's default) on an instance that OpenStack clients use (or that Kolla deploys): Keystone tokens and Swift's account, container and shard-range caches outgrow it and are evicted early.",
+    "Fires when -m is at or below the memory floor (default 64 MB, memcached's default; thresholds.memoryFloorMb in the config file) on an instance that OpenStack clients use (or that Kolla deploys): Keystone tokens and Swift's account, container and shard-range caches outgrow it and are evicted early.",
   messages: {
     low: "{instance} has -m {memory} MB ({origin}) for {what}: tokens and Swift shard ranges are evicted early. Give it at least 256 MB (Kolla's default) or what `stats` shows it needs.",
   },
-  check({ deployment, report }) {
+  check({ deployment, settings, report }) {
     for (const instance of deployment.memcachedInstances) {
       const memory = instance.memoryLimitMb.value;
-      if (memory === null || memory > 64) continue;
+      if (memory === null || memory > settings.memoryFloorMb) continue;
       const clients = new Set(routesTo(deployment, instance).map((r) => r.clientId)).size;
       if (clients === 0 && instance.source !== "kolla") continue;
       report({

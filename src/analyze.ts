@@ -4,7 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProgress } from "./discover/archive.js";
 import { classifyContent, classifyPath, classifyRuntimeContent, isFirewallKind, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
-import { discover, type DiscoveredFile } from "./discover/discover.js";
+import { discover, type DiscoveredFile, type IgnorePatterns } from "./discover/discover.js";
+import { findSuppressionDirectives, type SuppressionDirective } from "./discover/suppression-comments.js";
+import { applyBaseline, type LoadedBaseline } from "./engine/baseline.js";
+import { applySuppressions } from "./engine/suppressions.js";
 import { assignHost, describeHosts, type HostAssignment } from "./discover/hosts.js";
 import { readConfigText } from "./discover/read-text.js";
 import type { AnalysisResult, FileRecord, RuleDescriptor } from "./engine/result.js";
@@ -39,6 +42,10 @@ export interface AnalyzeOptions {
   readonly archiveLimits?: Partial<ArchiveLimits>;
   /** Called while archives are read (the CLI shows it on a terminal). */
   readonly onProgress?: (progress: ArchiveProgress) => void;
+  /** Files discovery skips (the config file's `ignore`). */
+  readonly ignore?: IgnorePatterns;
+  /** Findings to hide because they are known (`--baseline FILE`). */
+  readonly baseline?: LoadedBaseline;
 }
 
 export class UsageError extends Error {}
@@ -46,11 +53,12 @@ export class UsageError extends Error {}
 const SCRUB = Symbol("stacklint.scrub");
 
 /** The result plus a scrubber that removes every secret seen in the inputs from any text. */
-export type ScrubbableResult = AnalysisResult & { readonly [SCRUB]?: (text: string) => string };
+export type ScrubbableResult = AnalysisResult & { readonly [SCRUB]?: (text: string, encode?: (secret: string) => string) => string };
 
-export function scrubOutput(result: AnalysisResult, text: string): string {
+/** `encode`: also remove each secret as this format escapes it (HTML entities, percent-encoding, …). */
+export function scrubOutput(result: AnalysisResult, text: string, encode?: (secret: string) => string): string {
   const scrub = (result as ScrubbableResult)[SCRUB];
-  return scrub ? scrub(text) : text;
+  return scrub ? scrub(text, encode) : text;
 }
 
 /** Resolves `ID_OR_NAME → level` to rule ids; an unknown rule is a usage error. */
@@ -113,9 +121,10 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
   const count = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
 
   const archiveLimits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.archiveLimits };
-  const discovery = await discover(options.inputs, baseDirectory, { archives: { limits: archiveLimits, workspace, ...(options.onProgress ? { onProgress: options.onProgress } : {}) } });
+  const discovery = await discover(options.inputs, baseDirectory, options.ignore, { archives: { limits: archiveLimits, workspace, ...(options.onProgress ? { onProgress: options.onProgress } : {}) } });
   diagnostics.push(...discovery.diagnostics);
   if (discovery.ignoredDirectories > 0) skipped["ignored-directory"] = discovery.ignoredDirectories;
+  if (discovery.ignoredByConfig > 0) skipped["ignored-by-config"] = discovery.ignoredByConfig;
   for (const entry of discovery.skippedEntries) {
     count(entry.kind);
     diagnostics.push({
@@ -133,6 +142,7 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
   const assignments: HostAssignment[] = [];
   const lines = new Map<string, string[]>();
   const runtimeFiles: RuntimeFile[] = [];
+  const directives: SuppressionDirective[] = [];
   for (const file of discovery.files) {
     const verdict = classifyPath(file.pathInInput);
     if ("runtime" in verdict || ("sniff" in verdict && verdict.sniff === "runtime")) {
@@ -160,6 +170,22 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
     else parsed.push({ file: file.displayPath, hostId: assignment.hostId, kind: outcome.kind, ini: outcome.ini });
     records.push({ path: file.displayPath, kind: outcome.kind, hostId: assignment.hostId });
     lines.set(file.displayPath, outcome.lines);
+    // Suppression comments come from the text, not from the parsers: parsers know no rules.
+    const found = findSuppressionDirectives(file.displayPath, outcome.lines);
+    directives.push(...found.directives);
+    for (const near of found.unknown) {
+      diagnostics.push({ severity: "warning", code: "suppression-invalid", message: `'${near.word}' is not a stacklint directive; write stacklint-disable-next-line or stacklint-disable-file`, file: near.location.file, line: near.location.line, column: near.location.column });
+    }
+  }
+
+  // Enablement links: their name is the fact, the link is never followed.
+  for (const link of discovery.unitLinks) {
+    const verdict = classifyPath(link.pathInInput);
+    if (!("kind" in verdict) || verdict.kind !== "systemd-enablement") continue;
+    const assignment = assignHost(link);
+    assignments.push(assignment);
+    topologyFiles.push({ file: link.displayPath, hostId: assignment.hostId, document: { kind: "systemd-enablement", unit: link.pathInInput.slice(link.pathInInput.lastIndexOf("/") + 1) } });
+    records.push({ path: link.displayPath, kind: "systemd-enablement", hostId: assignment.hostId });
   }
 
   const described = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
@@ -193,13 +219,20 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
   diagnostics.push(...ingest.diagnostics);
   for (const file of ingest.unrecognized) count("unrecognized");
   const deployment: Deployment = { ...configured, runtime: ingest.runtime };
-  const { findings, failures } = runRules({ rules, deployment, settings, levels });
+  const { findings: reported, failures } = runRules({ rules, deployment, settings, levels });
+  const ranRuleIds = new Set(rules.filter((rule) => effectiveLevel(rule, levels) !== "off").map((rule) => rule.id));
+  const inline = applySuppressions(reported, directives, rules, ranRuleIds);
+  diagnostics.push(...inline.diagnostics);
+  const baselined = options.baseline ? applyBaseline(inline.kept, options.baseline) : { kept: inline.kept, baselined: [], diagnostics: [] };
+  diagnostics.push(...baselined.diagnostics);
+  const findings = baselined.kept;
+  const suppressed = [...inline.suppressed, ...baselined.baselined].sort(compareFindings);
   for (const failure of failures) {
     diagnostics.push({ severity: "error", code: "internal-error", message: `rule ${failure.ruleId} failed: ${String(failure.error)}`, file: "." });
   }
 
   const snippets: Record<string, string> = {};
-  for (const finding of findings) {
+  for (const finding of [...findings, ...suppressed]) {
     for (const location of [finding.location, ...finding.related.map((r) => r.location)]) {
       const text = lines.get(location.file)?.[location.line - 1] ?? ingest.snippets.get(snippetKey(location.file, location.line));
       if (text !== undefined) snippets[snippetKey(location.file, location.line)] = redactLine(text);
@@ -210,12 +243,13 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
     tool: { name: TOOL_NAME, version: TOOL_VERSION, informationUri: INFORMATION_URI },
     rules: describeRules(levels, rules),
     findings: [...findings].sort(compareFindings),
+    suppressed,
     diagnostics: diagnostics.sort(compareDiagnostics),
     deployment,
     files: { analyzed: records.filter((r) => !ingest.unrecognized.has(r.path)).sort((a, b) => (a.path < b.path ? -1 : 1)), skipped: Object.fromEntries(Object.entries(skipped).sort()) },
     snippets: Object.fromEntries(Object.entries(snippets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
-  Object.defineProperty(result, SCRUB, { value: (text: string) => secrets.scrub(text), enumerable: false });
+  Object.defineProperty(result, SCRUB, { value: (text: string, encode?: (secret: string) => string) => secrets.scrub(text, encode), enumerable: false });
   return result;
 }
 
@@ -288,7 +322,7 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
   // Swift reads memcache.conf with a plain ConfigParser (keys lowercased); paste.deploy keeps
   // keys as written; oslo.config has its own parser.
   const ini =
-    kind === "openstack-ini"
+    kind === "openstack-ini" || kind === "kolla-config-override"
       ? parseIni(file.displayPath, read.text, { dialect: "oslo" })
       : parseIni(file.displayPath, read.text, { dialect: "configparser", lowercaseKeys: kind === "swift-memcache-conf" });
   for (const section of ini.sections) for (const entry of section.entries) secrets.noteOption(entry.key.replace(/^set\s+/u, ""), entry.value);
@@ -298,4 +332,22 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+}
+
+/**
+ * The result with a baseline applied afterwards (`--baseline-write`: the findings just recorded
+ * count as baselined in this run's reports). Keeps the secret scrubber of the original result.
+ */
+export function withBaseline(result: AnalysisResult, loaded: LoadedBaseline): AnalysisResult {
+  const applied = applyBaseline(result.findings, loaded);
+  const rebased: ScrubbableResult = {
+    ...result,
+    findings: applied.kept,
+    suppressed: [...(result.suppressed ?? []), ...applied.baselined].sort(compareFindings),
+    // Stale entries of a baseline that has just been rewritten are gone with it.
+    diagnostics: [...result.diagnostics.filter((d) => d.code !== "baseline-stale"), ...applied.diagnostics].sort(compareDiagnostics),
+  };
+  const scrub = (result as ScrubbableResult)[SCRUB];
+  if (scrub) Object.defineProperty(rebased, SCRUB, { value: scrub, enumerable: false });
+  return rebased;
 }

@@ -77,12 +77,15 @@ export class SecretRegistry {
     return this.secrets.size;
   }
 
-  scrub(text: string): string {
+  /** `encode`: the secret as an output format escapes it, scrubbed too. */
+  scrub(text: string, encode?: (secret: string) => string): string {
     if (this.secrets.size === 0) return text;
     let out = text;
     // Longest first, so a secret that contains another is replaced whole.
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+      const encoded = encode?.(secret);
+      if (encoded !== undefined && encoded !== secret && out.includes(encoded)) out = out.split(encoded).join(REDACTED);
       // JSON output escapes some characters; scrub the escaped form too.
       const escaped = JSON.stringify(secret).slice(1, -1);
       if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);

@@ -62,8 +62,8 @@ describe("outputs", () => {
   it("prints the rule table", () => {
     const run = stacklint("--list-rules");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^ID\s+NAME\s+LEVEL\s+SUMMARY/mu);
-    expect(run.stdout).toMatch(/^SL101\s+memcache-single-server\s+warning\s+A cache client lists only one memcached server\./mu);
+    expect(run.stdout).toMatch(/^ID\s+NAME\s+LEVEL\s+CATEGORY\s+SUMMARY/mu);
+    expect(run.stdout).toMatch(/^SL101\s+memcache-single-server\s+warning\s+client\s+A cache client lists only one memcached server\./mu);
   });
   it("prints its version and help", () => {
     expect(stacklint("--version").stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/u);

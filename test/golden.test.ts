@@ -10,7 +10,15 @@ import { repoRoot } from "./helpers/rule-harness.js";
  * test/golden.test.ts` rewrites them.
  */
 const GOLDEN = path.join(repoRoot, "test/golden");
-const FILES: Record<FormatName, string> = { human: "demo.txt", json: "demo.json", sarif: "demo.sarif" };
+const FILES: Record<FormatName, string> = {
+  human: "demo.txt",
+  json: "demo.json",
+  sarif: "demo.sarif",
+  github: "demo.github.txt",
+  junit: "demo.junit.xml",
+  markdown: "demo.md",
+  html: "demo.html",
+};
 
 async function demoOutput(format: FormatName, inputs = ["fixtures/demo"]): Promise<string> {
   return render(await analyze({ inputs, baseDirectory: repoRoot }), format);

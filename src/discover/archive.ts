@@ -63,6 +63,8 @@ export interface ArchiveReading {
   readonly diagnostics: Diagnostic[];
   /** Members skipped as folders walks skip them: links not followed, special files. */
   readonly skippedEntries: { readonly kind: "symlink" | "special-file"; readonly displayPath: string }[];
+  /** Every symbolic link inside the archive, by its own name (systemd enablement links are facts by name). */
+  readonly symlinks: DiscoveredFile[];
 }
 
 /** Host facts the pipeline reads by path (hosts.ts, the log year): kept though no parser claims them. */
@@ -93,7 +95,7 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
     format = await sniffFormat(input.absolutePath);
   } catch (error) {
     diagnose("error", "unreadable-file", `cannot read the archive (${errorCode(error)}); skipped`);
-    return { files, diagnostics, skippedEntries };
+    return { files, diagnostics, skippedEntries, symlinks: [] };
   }
 
   /** Regular members by sanitized path: where their bytes went (null: not kept). */
@@ -110,7 +112,7 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
   if ("missing" in opened) {
     const tool = TOOLS[opened.missing];
     diagnose("error", "archive-tool-missing", `reading a ${opened.missing} archive needs the '${tool.command}' program, which is not installed (Debian: apt-get install ${tool.debianPackage}); the archive was not read`);
-    return { files, diagnostics, skippedEntries };
+    return { files, diagnostics, skippedEntries, symlinks: [] };
   }
 
   // Both limits are a bound on expanded bytes, enforced at the exact byte (not at a chunk edge,
@@ -260,8 +262,9 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
     const kept = members.get(target)?.kept;
     const verdict = classifyPath(link.member);
     const wanted = !("skip" in verdict) || HOST_FACT.test(link.member);
-    // A link to a folder or to a member nobody reads (systemd's .wants/ links) is left alone.
-    if (!kept) continue;
+    // A link to a folder or to a member nobody reads is left alone; systemd's enablement links
+    // are facts by name (discover.ts passes them on as unit links), never read as files.
+    if (!kept || ("kind" in verdict && verdict.kind === "systemd-enablement")) continue;
     if (!wanted) continue;
     const absolute = memberAbsolutePath(input.extractRoot, link.member);
     try {
@@ -276,7 +279,8 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
     if ("skip" in targetVerdict && !("skip" in verdict)) files.push(memberFile(input, link.member));
   }
   files.sort((a, b) => (a.pathInInput < b.pathInInput ? -1 : a.pathInInput > b.pathInInput ? 1 : 0));
-  return { files, diagnostics, skippedEntries };
+  const symlinks = links.filter((l) => l.kind === "symlink").map((l) => memberFile(input, l.member));
+  return { files, diagnostics, skippedEntries, symlinks };
 }
 
 function memberFile(input: ArchiveInput, member: string): DiscoveredFile {

@@ -9,6 +9,8 @@ export type FileKind =
   | "swift-container-reconciler"
   | "swift-internal-client"
   | "openstack-ini"
+  /** `/etc/kolla/config/**` (node_custom_config): merged by Kolla into the configs it renders. */
+  | "kolla-config-override"
   | TopologyKind
   | FirewallKind;
 
@@ -74,7 +76,9 @@ export type TopologyKind =
   | "kolla-globals"
   | "kolla-passwords"
   | "ansible-inventory"
-  | "kolla-config-json";
+  | "kolla-config-json"
+  | "tripleo-container-config"
+  | "systemd-enablement";
 
 /**
  * Path patterns for the topology formats, tested against the path inside the input (the host
@@ -83,6 +87,8 @@ export type TopologyKind =
  * (sos/report/plugins/__init__.py `_mangle_command`), Kolla-Ansible's layout.
  */
 const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: TopologyKind }[] = [
+  // `systemctl enable memcached@11211`: the link (or a copy of it) under <target>.wants/ names an instance.
+  { pattern: /(^|\/)(etc|run|usr\/lib|lib)\/systemd\/system\/[^/]+\.(wants|requires)\/memcached[^/]*\.service$/u, kind: "systemd-enablement" },
   { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/systemd\/system\/memcached[^/]*\.service$/u, kind: "systemd-unit" },
   { pattern: /(^|\/)(etc|run|usr\/lib|usr\/local\/lib|lib)\/systemd\/system\/memcached[^/]*\.service\.d\/[^/]+\.conf$/u, kind: "systemd-unit" },
   { pattern: /(^|\/)etc\/(sysconfig|default)\/memcached(\.[^/]+)?$/u, kind: "memcached-env" },
@@ -103,6 +109,9 @@ const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: Topolo
   { pattern: /(^|\/)(multinode|all-in-one|inventory(\.(ini|ya?ml))?|inventory\/[^/]+)$/u, kind: "ansible-inventory" },
   { pattern: /(^|\/)kolla\/memcached\/config\.json$/u, kind: "kolla-config-json" },
   { pattern: /(^|\/)var\/lib\/kolla\/config_files\/memcached\.json$/u, kind: "kolla-config-json" },
+  // TripleO: per-container files (tripleo_container_manage) and per-step files (paunch).
+  { pattern: /(^|\/)var\/lib\/tripleo-config\/container-startup-config\/step_\d+\/memcached\.json$/u, kind: "tripleo-container-config" },
+  { pattern: /(^|\/)var\/lib\/tripleo-config\/(hashed-)?(docker-)?container-startup-config-step_\d+\.json$/u, kind: "tripleo-container-config" },
 ];
 
 export function isTopologyKind(kind: FileKind): kind is TopologyKind {
@@ -161,6 +170,8 @@ export function classifyPath(path: string): PathVerdict {
   if (SAMPLE_SUFFIX.test(base)) return { skip: "sample" };
   for (const { pattern, kind } of FIREWALL_PATHS) if (pattern.test(path)) return { kind };
   for (const { pattern, kind } of TOPOLOGY_PATHS) if (pattern.test(path)) return { kind };
+  // Before the Swift names: kolla/config/swift/proxy-server.conf is an override, not a proxy config.
+  if (/(^|\/)kolla\/config\/(.+\/)?[^/]+\.(conf|ini)$/u.test(path)) return { kind: "kolla-config-override" };
 
   // Swift's read_conf_dir reads `<name>.conf.d/*.conf` in sorted order and skips hidden files.
   const confDir = /^(.+)\.conf\.d$/u.exec(parent);

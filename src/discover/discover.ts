@@ -25,8 +25,15 @@ export interface Discovery {
   readonly diagnostics: Diagnostic[];
   /** Directories skipped by policy (.git, node_modules). */
   readonly ignoredDirectories: number;
+  /** Files skipped because they match the config file's `ignore` patterns. */
+  readonly ignoredByConfig: number;
   /** Links (never followed) and FIFOs, sockets, devices (never read) found in input folders. */
   readonly skippedEntries: { readonly kind: "symlink" | "special-file"; readonly displayPath: string }[];
+  /**
+   * Links whose name is the fact: `systemctl enable memcached@11211` makes
+   * `…/systemd/system/<target>.wants/memcached@11211.service`. They are never followed or read.
+   */
+  readonly unitLinks: DiscoveredFile[];
 }
 
 export interface DiscoverOptions {
@@ -38,23 +45,41 @@ export interface DiscoverOptions {
   };
 }
 
+/** An enablement link of a memcached unit (systemd.unit(5) "[Install]" / `.wants/`). */
+export const UNIT_ENABLEMENT_LINK = /(^|\/)(etc|run|usr\/lib|lib)\/systemd\/system\/[^/]+\.(wants|requires)\/memcached[^/]*\.service$/u;
+
 const IGNORED_DIRECTORIES = ["**/.git/**", "**/node_modules/**", "**/.svn/**", "**/.hg/**"];
+
+/** The config file's `ignore`: glob patterns relative to the config file's directory. */
+export interface IgnorePatterns {
+  readonly patterns: readonly string[];
+  /** Absolute directory the patterns are relative to. */
+  readonly directory: string;
+}
 
 /**
  * Walks the inputs. Directories are globbed without following symbolic links (a link never
  * leads stacklint outside its inputs); files given directly are taken as they are.
  */
-export async function discover(inputs: readonly string[], baseDirectory: string, options: DiscoverOptions = {}): Promise<Discovery> {
+export async function discover(inputs: readonly string[], baseDirectory: string, ignore?: IgnorePatterns, options: DiscoverOptions = {}): Promise<Discovery> {
   const files: DiscoveredFile[] = [];
   const diagnostics: Diagnostic[] = [];
   let ignoredDirectories = 0;
   const skippedEntries: Discovery["skippedEntries"][number][] = [];
+  const unitLinks: DiscoveredFile[] = [];
+  // The config file's `ignore` applies to archives too (their members are never matched by it).
+  const ignored = ignore && ignore.patterns.length > 0 ? await matchIgnored(ignore) : new Set<string>();
+  let ignoredArchives = 0;
   let archiveCount = 0;
   const archivesRead = new Set<string>();
   /** An archive (by name) is read as a bundle of members, in place of the file itself. */
   const readBundle = async (absolutePath: string, displayPath: string, inputIndex: number): Promise<boolean> => {
     const archives = options.archives;
     if (!archives || !ARCHIVE_NAME.test(absolutePath)) return false;
+    if (ignored.has(absolutePath)) {
+      ignoredArchives++;
+      return true;
+    }
     // The same archive named twice (a folder and a file in it) is read once.
     if (archivesRead.has(absolutePath)) return true;
     archivesRead.add(absolutePath);
@@ -64,6 +89,8 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
     files.push(...reading.files);
     diagnostics.push(...reading.diagnostics);
     skippedEntries.push(...reading.skippedEntries);
+    // Inside an archive too, an enablement link's name is the fact (it is never followed).
+    unitLinks.push(...reading.symlinks.filter((f) => UNIT_ENABLEMENT_LINK.test(f.pathInInput)));
     return true;
   };
   for (const [inputIndex, input] of inputs.entries()) {
@@ -93,6 +120,10 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
         const displayPath = displayPathFor(fileAbsolute, baseDirectory, absolute);
         if (entry.dirent.isDirectory()) continue;
         if (entry.dirent.isSymbolicLink()) {
+          if (UNIT_ENABLEMENT_LINK.test(toPosix(entry.path))) {
+            unitLinks.push({ absolutePath: fileAbsolute, displayPath, pathInInput: toPosix(entry.path), inputIndex, inputRoot, inputIsDirectory: true });
+            continue;
+          }
           // A link may lead outside the inputs; stacklint never follows one.
           skippedEntries.push({ kind: "symlink", displayPath });
           continue;
@@ -119,7 +150,19 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
       diagnostics.push({ severity: "note", code: "unknown-path", message: `input '${input}' is not a regular file or directory; skipped`, file: inputRoot });
     }
   }
-  return { files: dedupeByPath(files), diagnostics, ignoredDirectories, skippedEntries };
+  const kept = dedupeByPath(files).filter((f) => !ignored.has(f.absolutePath));
+  return { files: kept, diagnostics, ignoredDirectories, ignoredByConfig: dedupeByPath(files).length - kept.length + ignoredArchives, skippedEntries, unitLinks };
+}
+
+/**
+ * The files the patterns match, found by fast-glob from the config file's directory: gitignore-
+ * like, a pattern without a slash matches a file name at any depth (`*.orig`), one with a slash
+ * is anchored there (`etc/swift/backup/**`). Links are not followed, as in discovery.
+ */
+async function matchIgnored(ignore: IgnorePatterns): Promise<Set<string>> {
+  const patterns = ignore.patterns.map((p) => p.replace(/^\.\//u, "").replace(/\/$/u, "/**"));
+  const matched = await fg(patterns, { cwd: ignore.directory, dot: true, absolute: true, baseNameMatch: true, onlyFiles: true, followSymbolicLinks: false, ignore: IGNORED_DIRECTORIES, suppressErrors: true });
+  return new Set(matched.map((m) => path.resolve(m)));
 }
 
 async function countIgnored(root: string): Promise<number> {

@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Deployment } from "../model/deployment.js";
 import type { Finding, Level, RuleMeta } from "./rule.js";
+import type { SuppressedFinding } from "./suppressions.js";
 
 /** What one input file became. */
 export interface FileRecord {
@@ -28,6 +29,12 @@ export interface AnalysisResult {
   readonly rules: readonly RuleDescriptor[];
   /** Sorted by file, line, column, rule id. */
   readonly findings: readonly Finding[];
+  /**
+   * Findings set aside by a `stacklint-disable-*` comment or the baseline, sorted like findings.
+   * They count nowhere (summary, exit code); SARIF keeps them with `suppressions`. analyze()
+   * always sets it; results built by hand may leave it out (none).
+   */
+  readonly suppressed?: readonly SuppressedFinding[];
   /** Input problems (parse errors, unreadable files). Sorted like findings. */
   readonly diagnostics: readonly Diagnostic[];
   readonly deployment: Deployment;

@@ -33,6 +33,8 @@ export interface RuleSettings {
   readonly connectionHeadroom: number;
   /** SL302: the least effective accept backlog. */
   readonly listenBacklogFloor: number;
+  /** SL204: `-m` at or below this many megabytes is too little for OpenStack (memcached's default, 64). */
+  readonly memoryFloorMb: number;
 }
 
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
@@ -45,6 +47,7 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   maxConnectionsFloor: 4096,
   connectionHeadroom: 0.25,
   listenBacklogFloor: 1024,
+  memoryFloorMb: 64,
 };
 
 export interface ReportInput<M extends string> {

@@ -9,6 +9,7 @@ const SOURCE_LABEL: Record<MemcachedInstance["source"], string> = {
   sysconfig: "sysconfig",
   compose: "compose service",
   kolla: "Kolla",
+  tripleo: "TripleO container",
   observed: "observed listener",
 };
 

@@ -9,6 +9,7 @@ import { buildTopology, type NamedHost } from "./topology.js";
 import type { ParsedFirewallFile } from "../parsers/firewall/document.js";
 import { buildFirewallPaths, buildHostFirewalls } from "./host-firewall.js";
 import { buildServiceClients } from "./openstack-service.js";
+import { buildKollaServiceClients } from "./kolla-services.js";
 import { emptyRuntime } from "./runtime/evidence.js";
 import { buildSwiftModel, type SwiftDaemonConfig } from "./swift.js";
 
@@ -39,7 +40,12 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
   const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const swift = buildSwiftModel(groupSwiftDaemons(sorted));
   const serviceClients = sorted.filter((f) => f.kind === "openstack-ini").flatMap((f) => buildServiceClients(f.ini, f.hostId, serviceName(f.file)));
-  const cacheClients = [...swift.clients.map((c) => withProxyWorkers(c, sorted)), ...serviceClients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const kolla = buildKollaServiceClients(
+    topologyInputs.files,
+    sorted.filter((f) => f.kind === "kolla-config-override"),
+    sorted.filter((f) => f.kind !== "kolla-config-override"),
+  );
+  const cacheClients = [...swift.clients.map((c) => withProxyWorkers(c, sorted)), ...serviceClients, ...kolla.clients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const topology = buildTopology(hosts, cacheClients, topologyInputs.files, topologyInputs.namedHosts ?? []);
   const firewalls = buildHostFirewalls(topology.hosts, topologyInputs.firewallFiles ?? [], topologyInputs.files);
   const deployment = {
@@ -52,12 +58,13 @@ export function buildDeployment(hosts: readonly Host[], files: readonly ParsedCo
     observedSockets: topology.observedSockets,
     cacheRoutes: topology.cacheRoutes,
     kollaInventories: topology.kollaInventories,
+    connectionDemand: topology.connectionDemand,
     firewalls,
     firewallPaths: buildFirewallPaths(topology.hosts, firewalls, topology.cacheRoutes, topology.memcachedInstances),
     runtime: emptyRuntime(),
   };
   // Not enumerable: the model in outputs stays the Deployment shape.
-  Object.defineProperty(deployment, "topologyDiagnostics", { value: topology.diagnostics, enumerable: false });
+  Object.defineProperty(deployment, "topologyDiagnostics", { value: [...kolla.diagnostics, ...topology.diagnostics], enumerable: false });
   return deployment as Deployment & { readonly topologyDiagnostics: Diagnostic[] };
 }
 

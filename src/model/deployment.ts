@@ -25,6 +25,8 @@ export interface Deployment {
   readonly cacheRoutes: CacheRoute[];
   /** Kolla-Ansible inventories (the `memcached` group and the hosts it names). */
   readonly kollaInventories: KollaInventory[];
+  /** ESTABLISHED connections to each memcached instance, per client address (observed demand). */
+  readonly connectionDemand: ConnectionDemand[];
   /** Per host with firewall dumps or interface addresses: its rulesets and interfaces. */
   readonly firewalls: HostFirewall[];
   /** For every (client address, server address:port) of the cache routes: what the firewalls do. */
@@ -43,6 +45,8 @@ export interface Host {
   readonly aliases: string[];
   /** Where each address was learned. */
   readonly addressEvidence: HostAddress[];
+  /** The role the user gave the host (config file `hosts.<name>.role`), when given. */
+  readonly role?: string;
 }
 
 export interface HostAddress {
@@ -185,7 +189,7 @@ export interface ShadowedSetting {
 }
 
 /** How a memcached instance is started, or that it was only seen listening. */
-export type MemcachedSourceKind = "systemd" | "memcached.conf" | "sysconfig" | "compose" | "kolla" | "observed";
+export type MemcachedSourceKind = "systemd" | "memcached.conf" | "sysconfig" | "compose" | "kolla" | "tripleo" | "observed";
 
 /**
  * An effective launch setting: its value (null when unknown: a template, an unexpanded
@@ -315,6 +319,31 @@ export interface CacheRoute {
   readonly instanceIds: string[];
 }
 
+/**
+ * Connections a capture showed ESTABLISHED to one instance, per client address. Counted on the
+ * server's own capture when its host has one (`seenFrom: "server"`), else summed over the
+ * clients' captures whose peer is that host and port. The same 4-tuple in two captures (ss and
+ * netstat of one host) counts once.
+ */
+export interface ConnectionDemand {
+  readonly instanceId: string;
+  readonly hostId: string;
+  readonly port: number;
+  readonly seenFrom: "server" | "clients";
+  readonly total: number;
+  /** Most connections first, then by address. */
+  readonly clients: readonly ConnectionDemandClient[];
+}
+
+export interface ConnectionDemandClient {
+  readonly address: string | null;
+  /** The host that address belongs to, when the inputs know it. */
+  readonly hostId: string | null;
+  readonly connections: number;
+  /** The first capture line of these connections. */
+  readonly location: SourceLocation;
+}
+
 export interface KollaInventory {
   readonly file: string;
   /** The `memcached` group, as written, and its resolved hosts. */
@@ -322,7 +351,7 @@ export interface KollaInventory {
 }
 
 export function emptyDeployment(): Deployment {
-  return { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [], hostKernels: [], observedSockets: [], cacheRoutes: [], kollaInventories: [], firewalls: [], firewallPaths: [], runtime: emptyRuntime() };
+  return { hosts: [], cacheClients: [], swiftPipelines: [], shadowedSettings: [], memcachedInstances: [], hostKernels: [], observedSockets: [], cacheRoutes: [], kollaInventories: [], connectionDemand: [], firewalls: [], firewallPaths: [], runtime: emptyRuntime() };
 }
 
 /** An address of one interface, with its prefix when `ip addr` gives it. */

@@ -1,10 +1,10 @@
 import path from "node:path";
 import { isPublicAddress, parseIp } from "../engine/ip.js";
-import { isMemcachedService, type ComposeService } from "../parsers/compose.js";
+import { isMemcachedService, type ComposeArg, type ComposeService } from "../parsers/compose.js";
 import { assignmentValue, envFileValues, type EnvFile } from "../parsers/env-file.js";
-import { groupHosts, type AnsibleInventory, type KollaGlobals, type LocatedScalar } from "../parsers/kolla.js";
-import type { ArgvItem, EffectiveValue, MemcachedArgs } from "../parsers/memcached-args.js";
-import { parseMemcachedArgs, parseMemcachedCommandLine, MEMCACHED_DEFAULTS} from "../parsers/memcached-args.js";
+import { groupHosts, type AnsibleInventory, type ContainerCommand, type KollaGlobals, type LocatedScalar } from "../parsers/kolla.js";
+import type { ArgvItem, EffectiveValue, MemcachedArgs, ShellWord } from "../parsers/memcached-args.js";
+import { parseMemcachedArgs, parseMemcachedCommandLine, splitShellCommands, MEMCACHED_DEFAULTS } from "../parsers/memcached-args.js";
 import type { MemcachedConf } from "../parsers/memcached-conf.js";
 import type { ParsedTopologyFile } from "../parsers/topology-document.js";
 import {
@@ -128,7 +128,17 @@ export function buildLaunchInstances(files: readonly ParsedTopologyFile[]): Inst
     /** LimitNOFILE of wrapper units and limit-only drop-ins, by unit prefix. */
     const wrapperLimits = new Map<string, { service: SystemdService; files: string[] }>();
 
-    for (const group of groupUnits(units)) {
+    const enablements = onHost.flatMap((f) => (f.document.kind === "systemd-enablement" ? [{ unit: f.document.unit, file: f.file }] : []));
+    const templates = new Set(units.map((u) => unitNameOf(u.file)).filter((n) => n?.template).map((n) => n!.name));
+    for (const e of enablements) {
+      const n = unitNameOf(e.unit);
+      if (n?.instance && !templates.has(`${n.prefix}@.${n.type}`) && !units.some((u) => unitNameOf(u.file)?.name === e.unit)) {
+        diagnostics.push({ severity: "note", code: "systemd-template-missing", message: `${e.unit} is enabled, but neither it nor its template ${n.prefix}@.${n.type} is in the inputs; what it runs is unknown`, file: e.file });
+      }
+    }
+    const templateGroups: UnitGroup[] = [];
+    const unitGroups = groupUnits(units, enablements.map((e) => e.unit));
+    for (const group of unitGroups) {
       const service = mergeSystemdService(group.units);
       diagnostics.push(...service.diagnostics);
       const files = group.units.map((u) => u.file);
@@ -141,7 +151,11 @@ export function buildLaunchInstances(files: readonly ParsedTopologyFile[]): Inst
         wrapperLimits.set(group.prefix, { service, files });
         continue;
       }
-      if (group.template) continue; // memcached@.service without an instance: nothing runs
+      if (group.template) {
+        // memcached@.service runs only as instances: `systemctl enable memcached@11211` links one.
+        templateGroups.push(group);
+        continue;
+      }
       const specifiers = { i: group.instance ?? "", I: group.instance ?? "", n: group.name, p: group.prefix };
       const environment = new Map<string, EnvironmentValue>(environmentMap(service.environment));
       for (const ref of service.environmentFiles) {
@@ -159,9 +173,17 @@ export function buildLaunchInstances(files: readonly ParsedTopologyFile[]): Inst
       diagnostics.push(...expanded.diagnostics.filter((d) => d.severity !== "note" || d.code !== "systemd-unset-variable"));
       const args = parseMemcachedArgs(expanded.words);
       diagnostics.push(...args.diagnostics);
+      const link = enablements.find((e) => e.unit === group.name);
       instances.push(
-        instanceFromArgs({ hostId, source: "systemd", name: group.name, origin: exec.entry.valueLocation, files, args, nofile: nofileOf(service) }),
+        instanceFromArgs({ hostId, source: "systemd", name: group.name, origin: exec.entry.valueLocation, files: [...files, ...(link ? [link.file] : [])], args, nofile: nofileOf(service) }),
       );
+    }
+
+    for (const template of templateGroups) {
+      const prefix = template.name.slice(0, template.name.indexOf("@"));
+      if (unitGroups.some((g) => !g.template && g.prefix.startsWith(`${prefix}@`))) continue;
+      const main = template.units[0];
+      if (main) diagnostics.push({ severity: "note", code: "systemd-template-no-instance", message: `${template.name} is a template: it runs only as instances (${prefix}@<name>.service), and the inputs enable none (no ${prefix}@<name>.service link under a .wants/ folder), so no memcached is modelled from it`, file: main.file, line: 1, column: 1 });
     }
 
     for (const [file, conf] of confs) {
@@ -180,6 +202,15 @@ export function buildLaunchInstances(files: readonly ParsedTopologyFile[]): Inst
           nofile: limits ? nofileOf(limits.service) : null,
         }),
       );
+    }
+
+    // Container commands (Kolla's config.json, TripleO's): before the sysconfig files, since
+    // TripleO's command sources /etc/sysconfig/memcached and so consumes it.
+    for (const f of onHost) {
+      if ((f.document.kind !== "kolla-config-json" && f.document.kind !== "tripleo-container-config") || !f.document.command) continue;
+      const built = containerCommandInstance(hostId, f.file, f.document.kind, f.document.command, envFiles, consumedEnv);
+      diagnostics.push(...built.diagnostics);
+      if (built.instance) instances.push(built.instance);
     }
 
     for (const [file, env] of envFiles) {
@@ -202,12 +233,6 @@ export function buildLaunchInstances(files: readonly ParsedTopologyFile[]): Inst
           diagnostics.push(...built.diagnostics);
           instances.push(built.instance);
         }
-      }
-      if (f.document.kind === "kolla-config-json" && f.document.command) {
-        const words = stripProgram(f.document.command.words);
-        const args = parseMemcachedArgs(words);
-        diagnostics.push(...args.diagnostics);
-        instances.push(instanceFromArgs({ hostId, source: "kolla", name: "memcached", origin: f.document.command.location, files: [f.file], args }));
       }
     }
 
@@ -236,7 +261,7 @@ interface UnitGroup {
  * copy shadows /usr/lib), then its drop-ins by file name. An instance `memcached@11211` also
  * reads the template `memcached@.service` and the template's drop-ins.
  */
-function groupUnits(units: readonly SystemdUnitFile[]): UnitGroup[] {
+function groupUnits(units: readonly SystemdUnitFile[], enabled: readonly string[] = []): UnitGroup[] {
   const byName = new Map<string, SystemdUnitFile[]>();
   for (const unit of units) {
     const name = unitNameOf(unit.file);
@@ -245,9 +270,14 @@ function groupUnits(units: readonly SystemdUnitFile[]): UnitGroup[] {
     list.push(unit);
     byName.set(name.name, list);
   }
+  // An enabled instance with no file of its own runs from the template alone.
+  for (const name of enabled) {
+    const unitName = unitNameOf(name);
+    if (unitName?.instance && !byName.has(name) && byName.has(`${unitName.prefix}@.${unitName.type}`)) byName.set(name, []);
+  }
   const groups: UnitGroup[] = [];
   for (const [name, list] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const unitName = unitNameOf(list[0]!.file)!;
+    const unitName = unitNameOf(list[0]?.file ?? name)!;
     const templateName = unitName.instance ? `${unitName.prefix}@.service` : null;
     const all = [...list, ...(templateName && templateName !== name ? (byName.get(templateName) ?? []) : [])];
     const mains = all.filter((u) => !/\.d\/[^/]+\.conf$/u.test(u.file));
@@ -293,27 +323,122 @@ function sysconfigArgv(env: EnvFile): { words: ArgvItem[]; origin: SourceLocatio
   return origin ? { words, origin } : null;
 }
 
-function stripProgram(words: readonly ArgvItem[]): ArgvItem[] {
-  let k = 0;
-  if (words[k]?.text === "exec") k++;
-  if (words[k] && !words[k]!.text.startsWith("-")) k++;
-  return words.slice(k);
+/**
+ * A container's command as a shell runs it: split at operators, the memcached command is the
+ * segment whose program (after `exec`) is memcached. When an earlier segment sources
+ * `/etc/sysconfig/memcached` (TripleO: `source /etc/sysconfig/memcached; exec /usr/bin/memcached
+ * -p ${PORT} -u ${USER} -m ${CACHESIZE} -c ${MAXCONN} $OPTIONS >> … 2>&1`), its variables are
+ * expanded from that file as the container sees it: TripleO mounts
+ * var/lib/config-data/puppet-generated/memcached/ as the container's root files
+ * (tripleo-heat-templates deployment/memcached/memcached-container-puppet.yaml), so that copy is
+ * preferred over the host's own etc/sysconfig/memcached. Unquoted expansions are split at blanks,
+ * as bash does.
+ */
+function containerCommandInstance(
+  hostId: string,
+  file: string,
+  kind: "kolla-config-json" | "tripleo-container-config",
+  command: ContainerCommand,
+  envFiles: ReadonlyMap<string, EnvFile>,
+  consumedEnv: Set<string>,
+): { instance: MemcachedInstance | null; diagnostics: Diagnostic[] } {
+  const segments = splitShellCommands(command.text, command.words);
+  const programOf = (segment: readonly ShellWord[]) => {
+    const k = segment[0]?.text === "exec" ? 1 : 0;
+    return { word: segment[k], index: k };
+  };
+  const memcachedIndex = segments.findIndex((seg) => /(^|\/)memcached$/u.test(programOf(seg).word?.text ?? "") || (segments.length === 1 && seg[0]?.text.startsWith("-")));
+  if (memcachedIndex < 0) {
+    const l = command.location;
+    return { instance: null, diagnostics: [{ severity: "note", code: "container-command-not-memcached", message: "the container command runs no `memcached` program stacklint can find; its settings are unknown", file, line: l.line, column: l.column }] };
+  }
+  const segment = segments[memcachedIndex]!;
+  const { word: program, index } = programOf(segment);
+  const argsWords = program && !program.text.startsWith("-") ? segment.slice(index + 1) : segment.slice(index);
+  // `source FILE` / `. FILE` in an earlier segment.
+  const sourced = segments
+    .slice(0, memcachedIndex)
+    .flatMap((seg) => seg.flatMap((w, i) => ((w.text === "source" || w.text === ".") && seg[i + 1] ? [seg[i + 1]!.text] : [])))
+    .find((p) => /(^|\/)sysconfig\/memcached$/u.test(p));
+  const diagnostics: Diagnostic[] = [];
+  const files = [file];
+  let words: ArgvItem[];
+  let tripleo = kind === "tripleo-container-config";
+  if (sourced) {
+    tripleo = true;
+    const wanted = sourced.replace(/^\/+/u, "");
+    const candidates = [...envFiles.keys()].filter((f) => f.endsWith(wanted)).sort((a, b) => Number(b.includes("puppet-generated/memcached/")) - Number(a.includes("puppet-generated/memcached/")) || (a < b ? -1 : 1));
+    const envFile = candidates[0];
+    const environment = new Map<string, EnvironmentValue>();
+    if (envFile) {
+      consumedEnv.add(envFile);
+      files.push(envFile);
+      for (const [name, a] of envFileValues(envFiles.get(envFile)!)) environment.set(name, assignmentValue(a));
+    } else {
+      const l = command.location;
+      diagnostics.push({ severity: "note", code: "container-sysconfig-missing", message: `the command sources ${sourced}, which is not in the inputs (TripleO keeps it in var/lib/config-data/puppet-generated/memcached${sourced}); the values it sets are unknown`, file, line: l.line, column: l.column });
+    }
+    // bash splits `${NAME}` like `$NAME`: normalize, then expand as systemd's `$NAME` (split at blanks).
+    const normalized = argsWords.map((w) => {
+      const braced = /^\$\{(\w+)\}$/u.exec(w.text) ?? /^\$(\w+)$/u.exec(w.text);
+      return braced ? { text: `$${braced[1]}`, location: w.location } : toArgv(w);
+    });
+    const expanded = expandSystemdVariables(normalized, environment);
+    words = expanded.words;
+  } else {
+    words = argsWords.map(toArgv);
+  }
+  const args = parseMemcachedArgs(words);
+  diagnostics.push(...args.diagnostics);
+  return { instance: instanceFromArgs({ hostId, source: tripleo ? "tripleo" : "kolla", name: "memcached", origin: command.location, files, args }), diagnostics };
+}
+
+function toArgv(w: ShellWord): ArgvItem {
+  return { text: w.text, location: w.location, ...(w.spans ? { spans: w.spans } : {}), ...(w.hasTemplate || w.hasVariables ? { opaque: true } : {}) };
 }
 
 function composeInstance(hostId: string, file: string, service: ComposeService): { instance: MemcachedInstance; diagnostics: Diagnostic[] } {
-  const words = service.command?.words ?? [];
+  // The entrypoint replaces the image's; the command is appended to it (Compose Specification).
+  const words: ComposeArg[] = [...(service.entrypoint?.words ?? []), ...(service.command?.words ?? [])];
+  const diagnostics: Diagnostic[] = [];
   let args: MemcachedArgs;
-  if (/(^|\/)(ba)?sh$/u.test(words[0]?.text ?? "") && /^-\w*c$/u.test(words[1]?.text ?? "") && words[2]) {
-    // `sh -c "… exec memcached …"`: the memcached command inside the script.
+  const shellAt = /(^|\/)(ba|da)?sh$/u.test(words[0]?.text ?? "") ? 0 : -1;
+  if (shellAt === 0 && /^-\w*c$/u.test(words[1]?.text ?? "") && words[2]) {
+    // `sh -c "… exec memcached …"`: the memcached command inside the script (newlines and
+    // here-documents included), each word located in the file.
     const script = words[2];
-    const parsed = parseMemcachedCommandLine(file, script.text, {
-      shellOperators: true,
-      positionOf: (offset) => ({ line: script.location.line, column: script.location.column + 1 + offset }),
-    });
-    args = parsed;
+    const parsed = parseMemcachedCommandLine(file, script.text, { shellOperators: true, positionOf: script.positionOf });
+    if (!parsed.program || !/(^|\/)memcached$/u.test(parsed.program.text)) {
+      const l = script.location;
+      diagnostics.push({ severity: "note", code: "compose-command-not-memcached", message: `service '${service.name}' runs a shell script in which stacklint finds no memcached command; memcached's defaults are assumed`, file, line: l.line, column: l.column });
+      args = parseMemcachedArgs([]);
+    } else {
+      args = parsed;
+    }
+  } else if (words.length > 0 && /(^|\/)memcached$/u.test(words[0]!.text)) {
+    args = parseMemcachedArgs(words.slice(1));
+  } else if (service.entrypoint && words.length > 0 && !words[0]!.text.startsWith("-")) {
+    // An entrypoint that is not memcached nor a shell (a wrapper script): what it runs is unknown.
+    const l = service.entrypoint.location;
+    diagnostics.push({ severity: "note", code: "compose-entrypoint-unknown", message: `service '${service.name}' starts through entrypoint '${words[0]!.text}', which stacklint cannot follow; memcached's settings are read from the remaining options only`, file, line: l.line, column: l.column });
+    const firstOption = words.findIndex((w) => w.text.startsWith("-"));
+    args = parseMemcachedArgs(firstOption < 0 ? [] : words.slice(firstOption));
   } else {
     // The official image's entrypoint runs `memcached "$@"` when the first argument is an option.
-    args = parseMemcachedArgs(words.length > 0 && /(^|\/)memcached$/u.test(words[0]!.text) ? words.slice(1) : words.filter((w, i) => i > 0 || w.text.startsWith("-")));
+    args = parseMemcachedArgs(words.filter((w, i) => i > 0 || w.text.startsWith("-")));
+    const official = service.imageResolved !== null && /^(?:(?:docker\.io\/)?(?:library\/)?)memcached(?:[:@]|$)/u.test(service.imageResolved);
+    if (words.length === 0 && !official && service.environment.length > 0) {
+      // e.g. cusdeb/memcached with PORT=/BIND=/MEM_LIMIT=: the image's own script reads them.
+      const l = service.location;
+      diagnostics.push({
+        severity: "note",
+        code: "compose-image-environment",
+        message: `service '${service.name}' runs image '${service.imageResolved ?? service.image}' without a command; its environment (${service.environment.map((e) => e.name).join(", ")}) is read by that image's own start script, which stacklint cannot see, so memcached's defaults are assumed`,
+        file,
+        line: l.line,
+        column: l.column,
+      });
+    }
   }
   const networkMode = service.networkMode?.value ?? null;
   const instance = instanceFromArgs({
@@ -331,7 +456,7 @@ function composeInstance(hostId: string, file: string, service: ComposeService):
         .map((p) => ({ hostAddress: p.hostAddress, hostPort: p.hostPort ?? p.containerPort, containerPort: p.containerPort, protocol: p.protocol, location: p.location })),
     },
   });
-  return { instance, diagnostics: args.diagnostics };
+  return { instance, diagnostics: [...diagnostics, ...args.diagnostics] };
 }
 
 /**

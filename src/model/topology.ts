@@ -5,6 +5,8 @@ import { applySysctlOrder, sysctlEntry, sysctlNumber, type SysctlDocument } from
 import type {
   CacheClient,
   CacheRoute,
+  ConnectionDemand,
+  ConnectionDemandClient,
   Host,
   HostAddress,
   HostKernel,
@@ -29,6 +31,8 @@ import { groupHosts } from "../parsers/kolla.js";
 export interface NamedHost {
   readonly name: string;
   readonly addresses: readonly string[];
+  /** What the user says the host is for (config file `hosts.<name>.role`). */
+  readonly role?: string;
 }
 
 export interface Topology {
@@ -38,6 +42,7 @@ export interface Topology {
   readonly observedSockets: ObservedSockets[];
   readonly cacheRoutes: CacheRoute[];
   readonly kollaInventories: KollaInventory[];
+  readonly connectionDemand: ConnectionDemand[];
   readonly diagnostics: Diagnostic[];
 }
 
@@ -49,6 +54,7 @@ interface MutableHost {
   nameSource: Host["nameSource"];
   aliases: Set<string>;
   evidence: HostAddress[];
+  role?: string;
 }
 
 export function buildTopology(baseHosts: readonly Host[], clients: readonly CacheClient[], files: readonly ParsedTopologyFile[], namedHosts: readonly NamedHost[] = []): Topology {
@@ -93,6 +99,7 @@ export function buildTopology(baseHosts: readonly Host[], clients: readonly Cach
       host = { id: `cli:${named.name}`, name: named.name, nameSource: "cli", aliases: new Set(), evidence: [] };
       hosts.set(host.id, host);
     }
+    if (named.role !== undefined) host.role = named.role;
     for (const address of named.addresses) addEvidence(host.id, { address: address.toLowerCase(), source: "cli", location: null });
   }
 
@@ -173,7 +180,7 @@ export function buildTopology(baseHosts: readonly Host[], clients: readonly Cach
 
   const finalHosts: Host[] = [...hosts.values()]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((h) => ({ id: h.id, name: h.name, nameSource: h.nameSource, addresses: [...new Set(h.evidence.map((e) => e.address))].sort(), aliases: [...h.aliases].filter((a) => a !== h.name.toLowerCase()).sort(), addressEvidence: h.evidence }));
+    .map((h) => ({ id: h.id, name: h.name, nameSource: h.nameSource, addresses: [...new Set(h.evidence.map((e) => e.address))].sort(), aliases: [...h.aliases].filter((a) => a !== h.name.toLowerCase()).sort(), addressEvidence: h.evidence, ...(h.role !== undefined ? { role: h.role } : {}) }));
 
   const hostKernels = buildKernels(files, new Set([...instances.map((i) => i.hostId)]));
   const kollaInventories: KollaInventory[] = files.flatMap((f) => {
@@ -183,7 +190,68 @@ export function buildTopology(baseHosts: readonly Host[], clients: readonly Cach
   });
 
   const cacheRoutes = buildRoutes(clients, finalHosts, instances, files, new Set(observed.keys()));
-  return { hosts: finalHosts, memcachedInstances: instances.sort((a, b) => (a.id < b.id ? -1 : 1)), hostKernels, observedSockets, cacheRoutes, kollaInventories, diagnostics };
+  instances.sort((a, b) => (a.id < b.id ? -1 : 1));
+  const connectionDemand = buildConnectionDemand(instances, observedSockets, finalHosts);
+  return { hosts: finalHosts, memcachedInstances: instances, hostKernels, observedSockets, cacheRoutes, kollaInventories, connectionDemand, diagnostics };
+}
+
+/**
+ * Observed demand per instance: its host's own capture (local port = the instance's port), or,
+ * when that host has no capture, the clients' captures whose peer is one of its addresses.
+ */
+function buildConnectionDemand(instances: readonly MemcachedInstance[], observed: readonly ObservedSockets[], hosts: readonly Host[]): ConnectionDemand[] {
+  const byAddress = new Map<string, string>();
+  for (const h of hosts) for (const a of h.addresses) if (!byAddress.has(a)) byAddress.set(a, h.id);
+  const out: ConnectionDemand[] = [];
+  const seenPorts = new Set<string>();
+  for (const instance of instances) {
+    const port = instance.port.value;
+    if (port === null || port <= 0) continue;
+    // Two launch configs of one host and port are one listener: count it once.
+    const portKey = `${instance.hostId}\0${port}`;
+    if (seenPorts.has(portKey)) continue;
+    seenPorts.add(portKey);
+    const own = observed.find((o) => o.hostId === instance.hostId);
+    const counted = new Map<string, { address: string | null; hostId: string | null; tuples: Set<string>; location: ObservedConnection["location"] }>();
+    const count = (clientAddress: string | null, clientHostId: string | null, tuple: string, location: ObservedConnection["location"]) => {
+      const key = clientAddress ?? "";
+      const entry = counted.get(key) ?? { address: clientAddress, hostId: clientHostId, tuples: new Set<string>(), location };
+      counted.set(key, entry);
+      entry.tuples.add(tuple);
+    };
+    let seenFrom: ConnectionDemand["seenFrom"];
+    if (own) {
+      seenFrom = "server";
+      for (const c of own.memcachedConnections) {
+        if (c.localPort !== port || (c.process !== null && !/^memcache/u.test(c.process))) continue;
+        const peer = c.peerAddress?.toLowerCase() ?? null;
+        const peerHost = peer === null ? null : isLoopbackHost(peer) ? instance.hostId : (byAddress.get(peer) ?? null);
+        count(peer, peerHost, `${c.localAddress}|${c.localPort}|${peer}|${c.peerPort}`, c.location);
+      }
+    } else {
+      seenFrom = "clients";
+      const host = hosts.find((h) => h.id === instance.hostId);
+      const addresses = new Set([...(host?.addresses ?? []), ...effectiveAddresses(instance)]);
+      for (const o of observed) {
+        for (const c of o.memcachedConnections) {
+          const peer = c.peerAddress?.toLowerCase() ?? null;
+          if (c.peerPort !== port || peer === null || !addresses.has(peer)) continue;
+          const local = c.localAddress?.toLowerCase() ?? null;
+          count(local, o.hostId, `${peer}|${c.peerPort}|${local}|${c.localPort}`, c.location);
+        }
+      }
+    }
+    if (counted.size === 0) continue;
+    const clients: ConnectionDemandClient[] = [...counted.values()]
+      .map((e) => ({ address: e.address, hostId: e.hostId, connections: e.tuples.size, location: e.location }))
+      .sort((a, b) => b.connections - a.connections || ((a.address ?? "") < (b.address ?? "") ? -1 : (a.address ?? "") > (b.address ?? "") ? 1 : 0));
+    out.push({ instanceId: instance.id, hostId: instance.hostId, port, seenFrom, total: clients.reduce((n, c) => n + c.connections, 0), clients });
+  }
+  return out;
+}
+
+function effectiveAddresses(instance: MemcachedInstance): string[] {
+  return [...instance.listeners, ...instance.observedListeners].flatMap((l) => (l.address && l.scope !== "loopback" ? [l.address.toLowerCase()] : []));
 }
 
 function unknownSetting<T>(): { value: T | null; origin: SettingOrigin } {

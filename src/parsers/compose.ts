@@ -3,6 +3,7 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import type { SourceLocation } from "../model/source.js";
 import type { ArgvItem } from "./memcached-args.js";
 import { tokenizeCommandLine } from "./memcached-args.js";
+import { positionInLocated } from "./systemd-unit.js";
 import { mapEntries, mapGet, mapKeyNode, parseYamlFile, scalarContentStart, scalarText, seqItems } from "./yaml-located.js";
 
 /**
@@ -19,12 +20,32 @@ export interface ComposePort {
   readonly location: SourceLocation;
 }
 
+/** One argv element of `command` / `entrypoint`, able to locate offsets inside itself (a `sh -c` script). */
+export interface ComposeArg extends ArgvItem {
+  readonly positionOf: (offset: number) => { line: number; column: number };
+}
+
+export interface ComposeCommand {
+  readonly words: ComposeArg[];
+  readonly form: "string" | "list";
+  readonly location: SourceLocation;
+}
+
 export interface ComposeService {
   readonly name: string;
   readonly location: SourceLocation;
+  /** `image` as written. */
   readonly image: string | null;
+  /**
+   * `image` after Compose's interpolation as far as the inputs allow (`${VAR:-default}` and
+   * `${VAR-default}` take the default: stacklint does not read the shell or `.env`); null when a
+   * variable without a default decides it.
+   */
+  readonly imageResolved: string | null;
   /** argv after the image's entrypoint; null when the service has no `command`. */
-  readonly command: { readonly words: ArgvItem[]; readonly form: "string" | "list"; readonly location: SourceLocation } | null;
+  readonly command: ComposeCommand | null;
+  /** `entrypoint`, replacing the image's; null when the service has none. */
+  readonly entrypoint: ComposeCommand | null;
   readonly ports: ComposePort[];
   readonly networkMode: { readonly value: string; readonly location: SourceLocation } | null;
   /** ulimits.nofile soft value (what the process gets). */
@@ -44,26 +65,30 @@ export function parseCompose(file: string, text: string): ComposeFile {
   const services: ComposeService[] = [];
   for (const { key, keyNode, value } of mapEntries(mapGet(yaml.root, "services"))) {
     const image = scalarText(mapGet(value, "image"));
-    const commandNode = mapGet(value, "command");
-    let command: ComposeService["command"] = null;
-    const commandText = scalarText(commandNode);
-    if (commandNode && commandText !== null) {
-      const start = scalarContentStart(commandNode);
-      const tokenized = tokenizeCommandLine(commandText, { file, positionOf: (offset) => yaml.positionOf(start + offset), escapes: "shell", variables: "shell" });
-      diagnostics.push(...tokenized.diagnostics);
-      command = {
-        form: "string",
-        location: yaml.locate(commandNode),
-        words: tokenized.words.map((w) => ({ text: w.text, location: w.location, ...(w.spans ? { spans: w.spans } : {}), ...(w.hasTemplate || w.hasVariables ? { opaque: true } : {}) })),
-      };
-    } else if (commandNode) {
-      const words: ArgvItem[] = [];
-      for (const item of seqItems(commandNode)) {
-        const textValue = scalarText(item);
-        if (textValue !== null) words.push({ text: textValue, location: yaml.locate(item), ...(/\$\{?\w/u.test(textValue) ? { opaque: true } : {}) });
+    const imageResolved = image === null ? null : interpolateCompose(image);
+    const readCommand = (node: Node | null): ComposeCommand | null => {
+      if (!node) return null;
+      const whole = scalarText(node);
+      if (whole !== null) {
+        // Compose splits a string command like a shell would (shlex), without running a shell.
+        const positionOf = yaml.scalarPositionOf(node);
+        const tokenized = tokenizeCommandLine(whole, { file, positionOf, escapes: "shell", variables: "shell" });
+        diagnostics.push(...tokenized.diagnostics);
+        return {
+          form: "string",
+          location: yaml.locate(node),
+          words: tokenized.words.map((w) => ({ text: w.text, location: w.location, positionOf: (offset: number) => positionInLocated(w, offset), ...(w.spans ? { spans: w.spans } : {}), ...(w.hasTemplate || w.hasVariables ? { opaque: true } : {}) })),
+        };
       }
-      command = { form: "list", location: yaml.locate(commandNode), words };
-    }
+      const words: ComposeArg[] = [];
+      for (const item of seqItems(node)) {
+        const textValue = scalarText(item);
+        if (textValue !== null) words.push({ text: textValue, location: yaml.locate(item), positionOf: yaml.scalarPositionOf(item), ...(/\$\{?\w/u.test(textValue) ? { opaque: true } : {}) });
+      }
+      return { form: "list", location: yaml.locate(node), words };
+    };
+    const command = readCommand(mapGet(value, "command"));
+    const entrypoint = readCommand(mapGet(value, "entrypoint"));
     const ports: ComposePort[] = [];
     for (const item of seqItems(mapGet(value, "ports"))) {
       const short = scalarText(item);
@@ -101,11 +126,29 @@ export function parseCompose(file: string, text: string): ComposeFile {
       name: key,
       location: yaml.locate(keyNode),
       image,
+      imageResolved,
       command,
+      entrypoint,
       ports,
       networkMode: network !== null && networkNode ? { value: network, location: yaml.locate(networkNode) } : null,
       nofile: nofileText !== null && /^\d+$/u.test(nofileText) && nofileAt ? { value: Number(nofileText), location: yaml.locate(nofileAt) } : null,
       environment,
+    });
+  }
+  for (const service of services) {
+    if (service.image === null || service.image === service.imageResolved || !isMemcachedService(service)) continue;
+    const at = service.location;
+    const variables = [...service.image.matchAll(/\$\{?(\w+)/gu)].map((m) => m[1]!).filter((v, i, all) => all.indexOf(v) === i);
+    diagnostics.push({
+      severity: "note",
+      code: "compose-image-variable",
+      message:
+        service.imageResolved === null
+          ? `service '${service.name}' takes its image from ${variables.map((v) => `$${v}`).join(", ")}, which the inputs do not set; stacklint reads it as memcached by its name and command`
+          : `service '${service.name}' has image '${service.image}': ${variables.map((v) => `$${v}`).join(", ")} is not in the inputs (stacklint reads neither the shell nor .env), so its default '${service.imageResolved}' is assumed`,
+      file,
+      line: at.line,
+      column: at.column,
     });
   }
   if (yaml.root && !mapKeyNode(yaml.root, "services") && diagnostics.length === 0) {
@@ -142,10 +185,53 @@ export function parseShortPort(text: string): Omit<ComposePort, "location"> | nu
   return { hostAddress, hostPort: parts[0] === "" ? null : firstPort(parts[0]!), containerPort: container, protocol };
 }
 
-/** Whether a node is worth treating as memcached (its image or its command names memcached). */
+/**
+ * Whether a service is worth treating as memcached: its (interpolated) image is memcached, or
+ * its entrypoint/command runs memcached (also inside a `sh -c` script), or, when a variable
+ * without a default hides the image, its name says memcached.
+ */
 export function isMemcachedService(service: ComposeService): boolean {
-  if (service.image && /(^|\/)memcached(:|@|$)/u.test(service.image)) return true;
-  return service.command?.words.some((w) => /(^|\/)memcached$/u.test(w.text)) ?? false;
+  if (service.imageResolved && /(^|\/)memcached(:|@|$)/u.test(service.imageResolved)) return true;
+  const words = [...(service.entrypoint?.words ?? []), ...(service.command?.words ?? [])];
+  if (words.some((w) => /(^|\/)memcached$/u.test(w.text) || /(^|[\s;&|(])(exec\s+)?(\S*\/)?memcached(\s|$)/u.test(w.text))) return true;
+  return service.image !== null && service.imageResolved === null && /memcache/iu.test(service.name);
+}
+
+/**
+ * Compose's interpolation of a value (compose-spec interpolation.md): `$$` is a literal `$`;
+ * `${VAR:-d}` / `${VAR-d}` give `d` for an unset variable; `${VAR:+x}` / `${VAR+x}` give ""; a
+ * bare `$VAR`, `${VAR}` or `${VAR:?err}` leaves the value unknown (null). No variable is
+ * considered set: stacklint sees neither the shell environment nor `.env`.
+ */
+export function interpolateCompose(text: string): string | null {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch !== "$") {
+      out += ch;
+      continue;
+    }
+    if (text[i + 1] === "$") {
+      out += "$";
+      i++;
+      continue;
+    }
+    if (text[i + 1] === "{") {
+      const close = text.indexOf("}", i + 2);
+      if (close < 0) return null;
+      const inner = text.slice(i + 2, close);
+      const m = /^(\w+)(?::?([-+?])(.*))?$/su.exec(inner);
+      if (!m) return null;
+      if (m[2] === "-") out += m[3] ?? "";
+      else if (m[2] === "+") out += "";
+      else return null;
+      i = close;
+      continue;
+    }
+    if (/\w/u.test(text[i + 1] ?? "")) return null;
+    out += "$";
+  }
+  return out;
 }
 
 export type { Node };

@@ -2,8 +2,10 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import type { SourceLocation } from "../model/source.js";
 import { spanOnLine } from "../model/source.js";
 import { mapEntries, mapGet, parseYamlFile, scalarContentStart, scalarText, type YamlFile } from "./yaml-located.js";
-import type { ArgvItem } from "./memcached-args.js";
+import type { ShellWord } from "./memcached-args.js";
 import { tokenizeCommandLine } from "./memcached-args.js";
+import { seqItems } from "./yaml-located.js";
+import { positionInLocated } from "./systemd-unit.js";
 
 /**
  * Kolla-Ansible config repos: `globals.yml` (variables), Ansible inventories (INI or YAML:
@@ -164,8 +166,20 @@ export function groupHosts(inventory: AnsibleInventory, name: string, seen = new
   return [...new Set(out)];
 }
 
-/** A Kolla `config.json`: its `command` string as memcached's argv words, located in the JSON. */
-export function parseKollaConfigJson(file: string, text: string): { command: { words: ArgvItem[]; location: SourceLocation } | null; diagnostics: Diagnostic[] } {
+/** A container's command as shell words (operators kept), located in its file. */
+export interface ContainerCommand {
+  /** The shell text the words come from ("" for an argv list). */
+  readonly text: string;
+  readonly words: ShellWord[];
+  readonly location: SourceLocation;
+}
+
+/**
+ * A Kolla `config.json` (Kolla-Ansible's /etc/kolla/memcached/config.json, or TripleO's
+ * /var/lib/kolla/config_files/memcached.json): its `command` string as shell words, located in
+ * the JSON. The command is run by kolla_start through a shell, so operators are kept.
+ */
+export function parseKollaConfigJson(file: string, text: string): { command: ContainerCommand | null; diagnostics: Diagnostic[] } {
   // JSON is YAML: the yaml package gives the string's position.
   const yaml = parseYamlFile(file, text);
   const node = mapGet(yaml.root, "command");
@@ -174,11 +188,73 @@ export function parseKollaConfigJson(file: string, text: string): { command: { w
   const start = scalarContentStart(node);
   // JSON escapes other than \/ and \" are rare in commands; positions stay right without them.
   const tokenized = tokenizeCommandLine(command, { file, positionOf: (offset) => yaml.positionOf(start + offset), escapes: "shell", variables: "shell", shellOperators: true });
-  return {
-    command: {
-      location: yaml.locate(node),
-      words: tokenized.words.map((w) => ({ text: w.text, location: w.location, ...(w.spans ? { spans: w.spans } : {}), ...(w.hasTemplate || w.hasVariables ? { opaque: true } : {}) })),
-    },
-    diagnostics: [...yaml.diagnostics, ...tokenized.diagnostics],
+  const unwrapped = unwrapShellScript(file, command, tokenized.words);
+  return { command: { ...unwrapped, location: yaml.locate(node) }, diagnostics: [...yaml.diagnostics, ...tokenized.diagnostics, ...unwrapped.diagnostics] };
+}
+
+/**
+ * `bash -c 'SCRIPT'` written as one string: what runs is the script, so its words (located inside
+ * the quoted word) replace the wrapper's. Anything else is returned as it is.
+ */
+function unwrapShellScript(file: string, text: string, words: ShellWord[]): { text: string; words: ShellWord[]; diagnostics: Diagnostic[] } {
+  const [shell, flag, script] = words;
+  const quoted = script?.parts.some((p) => p.kind === "literal" && p.quoted !== "none") ?? false;
+  if (!shell || !flag || !script || !quoted || !/(^|\/)(ba|da)?sh$/u.test(shell.text) || !/^-\w*c$/u.test(flag.text)) return { text, words, diagnostics: [] };
+  const inner = tokenizeCommandLine(script.text, { file, positionOf: (offset) => positionInLocated(script, offset), escapes: "shell", variables: "shell", shellOperators: true });
+  return { text: script.text, words: inner.words, diagnostics: inner.diagnostics };
+}
+
+/**
+ * TripleO's container startup config (paunch / tripleo_container_manage): either one file per
+ * container (`var/lib/tripleo-config/container-startup-config/step_1/memcached.json`, the
+ * container's definition at the root) or one file per step
+ * (`…/docker-container-startup-config-step_1.json`, `hashed-…`, containers by name). The
+ * memcached container's `command` is a list (argv; `["/bin/bash", "-c", "<script>"]` runs the
+ * script) or a string; older TripleO wrote `source /etc/sysconfig/memcached; /usr/bin/memcached
+ * -p ${PORT} …` there (tripleo-heat-templates docker/services/memcached.yaml).
+ */
+export function parseTripleoContainerConfig(file: string, text: string): { command: ContainerCommand | null; net: string | null; diagnostics: Diagnostic[] } {
+  const yaml = parseYamlFile(file, text);
+  const diagnostics = [...yaml.diagnostics];
+  const perContainer = /(?:^|\/)memcached\.json$/u.test(file);
+  const container = perContainer ? yaml.root : mapGet(yaml.root, "memcached");
+  if (!container) return { command: null, net: null, diagnostics };
+  const net = scalarText(mapGet(container, "net"));
+  const node = mapGet(container, "command");
+  if (!node) return { command: null, net, diagnostics };
+  const tokenize = (item: NonNullable<typeof node>, value: string, shell: boolean): ShellWord[] => {
+    const start = scalarContentStart(item);
+    const out = tokenizeCommandLine(value, { file, positionOf: (offset) => yaml.positionOf(start + offset), escapes: "shell", variables: "shell", shellOperators: shell });
+    diagnostics.push(...out.diagnostics);
+    return out.words;
   };
+  const whole = scalarText(node);
+  if (whole !== null) {
+    const unwrapped = unwrapShellScript(file, whole, tokenize(node, whole, true));
+    diagnostics.push(...unwrapped.diagnostics);
+    return { command: { text: unwrapped.text, words: unwrapped.words, location: yaml.locate(node) }, net, diagnostics };
+  }
+  // A list is argv. `bash -c SCRIPT`: the script is what runs; else each item is one word.
+  const items = seqItems(node).flatMap((item) => {
+    const value = scalarText(item);
+    return value === null ? [] : [{ item, value }];
+  });
+  const dashC = items.findIndex((x, i) => i > 0 && /^-\w*c$/u.test(x.value) && /(^|\/)(ba)?sh$/u.test(items[0]!.value));
+  if (dashC > 0 && items[dashC + 1]) {
+    const script = items[dashC + 1]!;
+    return { command: { text: script.value, words: tokenize(script.item, script.value, true), location: yaml.locate(node) }, net, diagnostics };
+  }
+  // argv items reach the program as written: no shell, so `$X` is literal.
+  const words: ShellWord[] = items.map(({ item, value }) => ({
+    text: value,
+    raw: value,
+    parts: [{ kind: "literal", text: value, quoted: "single" }],
+    startOffset: 0,
+    endOffset: value.length,
+    hasVariables: false,
+    hasTemplate: false,
+    operator: false,
+    location: yaml.locate(item),
+  }));
+  return { command: { text: "", words, location: yaml.locate(node) }, net, diagnostics };
 }

@@ -1338,18 +1338,69 @@ export interface CommandLineOptions extends Partial<TokenizeOptions> {
 }
 
 /**
+ * The simple commands of a shell script, from its words (tokenized with `shellOperators`): a
+ * control operator or an unquoted newline ends a command, and a here-document's body
+ * (`<<EOF` … `EOF`, `<<-` allowing leading tabs) is data, not commands. Operator words are
+ * dropped. Bounded by the number of words.
+ */
+export function splitShellCommands(text: string, words: readonly ShellWord[]): ShellWord[][] {
+  const segments: ShellWord[][] = [[]];
+  let skipUntil = -1;
+  let pendingHeredoc: { delimiter: string; stripTabs: boolean } | null = null;
+  let previous: ShellWord | null = null;
+  for (let k = 0; k < words.length; k++) {
+    const word = words[k]!;
+    if (word.startOffset < skipUntil) continue;
+    if (previous && !word.operator && text.slice(previous.endOffset, word.startOffset).includes("\n")) {
+      segments.push([]);
+      if (pendingHeredoc) {
+        // The body starts on the line after the operator and ends at the delimiter's own line.
+        const { delimiter, stripTabs } = pendingHeredoc;
+        pendingHeredoc = null;
+        let lineStart = text.indexOf("\n", previous.endOffset) + 1;
+        let end = text.length;
+        while (lineStart > 0 && lineStart < text.length) {
+          const lineEnd = text.indexOf("\n", lineStart);
+          const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
+          if ((stripTabs ? line.replace(/^\t+/u, "") : line) === delimiter) {
+            end = lineEnd < 0 ? text.length : lineEnd;
+            break;
+          }
+          if (lineEnd < 0) break;
+          lineStart = lineEnd + 1;
+        }
+        skipUntil = end;
+        if (word.startOffset < skipUntil) {
+          previous = word;
+          continue;
+        }
+      }
+    }
+    previous = word;
+    if (word.operator) {
+      if (word.text === "<<" || word.text === "<<-") {
+        const delimiterWord = words[k + 1];
+        if (delimiterWord && !delimiterWord.operator) pendingHeredoc = { delimiter: delimiterWord.text, stripTabs: word.text === "<<-" };
+      }
+      // Redirections (`>`, `>>`, `2>&1`) end the command words but their targets are not commands.
+      segments.push([]);
+      continue;
+    }
+    segments[segments.length - 1]!.push(word);
+  }
+  return segments.filter((s) => s.length > 0);
+}
+
+/**
  * Tokenizes a command string and parses it as memcached's argv. A first word that is not an
  * option is taken as the program (`memcached`, `/usr/bin/memcached`, `exec memcached` skips
  * `exec`). Unexpanded `$VAR` words are opaque.
  */
 export function parseMemcachedCommandLine(file: string, text: string, options: CommandLineOptions = {}): MemcachedCommandLine {
   const tokenized = tokenizeCommandLine(text, { ...options, file });
-  // Commands split at shell operators; memcached's is the one whose program is memcached.
-  const segments: ShellWord[][] = [[]];
-  for (const word of tokenized.words) {
-    if (word.operator) segments.push([]);
-    else segments[segments.length - 1]!.push(word);
-  }
+  // Commands split at shell operators (and newlines); memcached's is the one whose program is memcached.
+  const segments = options.shellOperators ? splitShellCommands(text, tokenized.words) : [tokenized.words.filter((w) => !w.operator)];
+  if (segments.length === 0) segments.push([]);
   const isMemcached = (segment: ShellWord[]): boolean => {
     const program = segment[segment[0]?.text === "exec" ? 1 : 0];
     return program !== undefined && (program.text.slice(program.text.lastIndexOf("/") + 1).startsWith("memcached") || program.text.startsWith("-"));

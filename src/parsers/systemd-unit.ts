@@ -660,7 +660,7 @@ export function expandSystemdVariables(
   return { words: out, unset, diagnostics };
 }
 
-function positionInLocated(value: LocatedText, offset: number): { line: number; column: number } {
+export function positionInLocated(value: LocatedText, offset: number): { line: number; column: number } {
   for (const span of value.spans ?? []) {
     if (offset >= span.textOffset && offset < span.textOffset + span.length) return { line: span.line, column: span.column + offset - span.textOffset };
   }

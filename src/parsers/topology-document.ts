@@ -3,8 +3,7 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { parseCompose, type ComposeFile } from "./compose.js";
 import { parseEnvFile, type EnvFile } from "./env-file.js";
 import { parseCpuCount, parseEtcHosts, parseIpAddr, parseKernelRelease, type HostsEntry, type InterfaceAddress, type LocatedValue } from "./host-facts.js";
-import { parseAnsibleInventory, parseKollaConfigJson, parseKollaGlobals, yamlSecretValues, type AnsibleInventory, type KollaGlobals } from "./kolla.js";
-import type { ArgvItem } from "./memcached-args.js";
+import { parseAnsibleInventory, parseKollaConfigJson, parseKollaGlobals, parseTripleoContainerConfig, yamlSecretValues, type AnsibleInventory, type ContainerCommand, type KollaGlobals } from "./kolla.js";
 import { parseMemcachedConf, type MemcachedConf } from "./memcached-conf.js";
 import { parseSocketTable, type SocketTable } from "./sockets.js";
 import { parseProcSysFile, parseSysctlConf, parseSysctlDump, type SysctlDocument } from "./sysctl.js";
@@ -25,7 +24,10 @@ export type TopologyDocument =
   | { readonly kind: "kolla-globals"; readonly globals: KollaGlobals }
   | { readonly kind: "kolla-passwords" }
   | { readonly kind: "ansible-inventory"; readonly inventory: AnsibleInventory }
-  | { readonly kind: "kolla-config-json"; readonly command: { words: ArgvItem[]; location: import("../model/source.js").SourceLocation } | null };
+  | { readonly kind: "kolla-config-json"; readonly command: ContainerCommand | null }
+  | { readonly kind: "tripleo-container-config"; readonly command: ContainerCommand | null; readonly net: string | null }
+  /** Only the name matters: `multi-user.target.wants/memcached@11211.service` enables that instance. */
+  | { readonly kind: "systemd-enablement"; readonly unit: string };
 
 export interface ParsedTopologyFile {
   readonly file: string;
@@ -96,6 +98,12 @@ export function parseTopologyFile(kind: TopologyKind, file: string, text: string
     case "kolla-config-json": {
       const parsed = parseKollaConfigJson(file, text);
       return { document: { kind, command: parsed.command }, diagnostics: parsed.diagnostics };
+    }
+    case "systemd-enablement":
+      return { document: { kind, unit: file.slice(file.lastIndexOf("/") + 1) }, diagnostics: [] };
+    case "tripleo-container-config": {
+      const parsed = parseTripleoContainerConfig(file, text);
+      return { document: { kind, command: parsed.command, net: parsed.net }, diagnostics: parsed.diagnostics };
     }
   }
 }

@@ -13,6 +13,11 @@ export interface YamlFile {
   readonly locate: (node: Node | null | undefined) => SourceLocation;
   /** Position of a text offset (for locating words inside a scalar). */
   readonly positionOf: (offset: number) => { line: number; column: number };
+  /**
+   * Position of an offset in a scalar's value: linear from the content start for plain and quoted
+   * scalars (escapes aside), line by line past the indentation for literal block scalars (`|`).
+   */
+  readonly scalarPositionOf: (node: Node) => (offset: number) => { line: number; column: number };
   readonly diagnostics: Diagnostic[];
 }
 
@@ -41,7 +46,29 @@ export function parseYamlFile(file: string, text: string): YamlFile {
     const end = positionOf(Math.max(range[0] + 1, range[1]));
     return { file, line: start.line, column: start.column, endLine: end.line, endColumn: end.line === start.line ? end.column : start.column + 1 };
   };
-  return { file, root, locate, positionOf, diagnostics };
+  let sourceLines: string[] | null = null;
+  const scalarPositionOf = (node: Node) => {
+    const start = scalarContentStart(node);
+    if (!isScalar(node) || (node.type !== "BLOCK_LITERAL" && node.type !== "BLOCK_FOLDED") || !node.range) return (offset: number) => positionOf(start + offset);
+    sourceLines ??= text.split(/\r?\n/u);
+    const header = positionOf(node.range[0]).line;
+    // Indentation of the block: the first non-blank line after the header.
+    let indent = 0;
+    for (let k = header; k < sourceLines.length; k++) {
+      const line = sourceLines[k]!;
+      if (line.trim() !== "") {
+        indent = line.length - line.trimStart().length;
+        break;
+      }
+    }
+    const value = String(node.value);
+    return (offset: number) => {
+      const before = value.slice(0, offset);
+      const newlines = before.split("\n").length - 1;
+      return { line: header + 1 + newlines, column: indent + 1 + offset - (before.lastIndexOf("\n") + 1) };
+    };
+  };
+  return { file, root, locate, positionOf, scalarPositionOf, diagnostics };
 }
 
 /** The value node of `key` in a mapping node. */

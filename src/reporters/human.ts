@@ -142,7 +142,8 @@ function summaryLine(result: AnalysisResult, paint: (s: Paint, t: string) => str
   const total = c.error + c.warning + c.note;
   const files = new Set(result.findings.map((f) => f.location.file)).size;
   const skipped = Object.values(result.files.skipped).reduce((a, b) => a + b, 0);
-  const scope = `${result.files.analyzed.length} file${result.files.analyzed.length === 1 ? "" : "s"} analyzed, ${skipped} skipped, ${result.diagnostics.length} input problem${result.diagnostics.length === 1 ? "" : "s"}`;
+  const suppressed = result.suppressed?.length ?? 0;
+  const scope = `${result.files.analyzed.length} file${result.files.analyzed.length === 1 ? "" : "s"} analyzed, ${skipped} skipped, ${result.diagnostics.length} input problem${result.diagnostics.length === 1 ? "" : "s"}${suppressed > 0 ? `, ${suppressed} suppressed` : ""}`;
   if (total === 0) return `${paint("green", "✔ no problems")} (${scope})`;
   const mark = c.error > 0 ? paint("red", "✖") : paint("yellow", "⚠");
   return `${mark} ${total} problem${total === 1 ? "" : "s"} (${c.error} error${c.error === 1 ? "" : "s"}, ${c.warning} warning${c.warning === 1 ? "" : "s"}, ${c.note} note${c.note === 1 ? "" : "s"}) in ${files} file${files === 1 ? "" : "s"}; ${scope}`;
@@ -192,6 +193,15 @@ function topologySection(result: AnalysisResult, paint: (s: Paint, t: string) =>
   if (unused.length > 0) {
     out.push(`  ${paint("dim", "memcached no client of the inputs uses:")}`);
     for (const i of unused) out.push(`    ${hostName(deployment, i.hostId)}  ${i.source} ${i.name}  ${effectiveListeners(i).map(listenerText).join(",") || "no TCP listener"} [${limits(i)}]`);
+  }
+  // Observed demand: the clients holding the most ESTABLISHED connections (connection sprawl fills backlogs).
+  for (const demand of deployment.connectionDemand) {
+    const instance = deployment.memcachedInstances.find((i) => i.id === demand.instanceId);
+    const limit = instance?.maxConnections.value;
+    const seen = demand.seenFrom === "server" ? "its own capture" : "the clients' captures";
+    out.push(`  ${paint("bold", "top clients")} of ${hostName(deployment, demand.hostId)}:${demand.port}: ${demand.total} ESTABLISHED (${seen})${limit != null ? ` of -c ${limit}` : ""}`);
+    for (const c of demand.clients.slice(0, 5)) out.push(`    ${String(c.connections).padStart(5)}  ${c.address ?? "unknown address"}${c.hostId ? `  ${hostName(deployment, c.hostId)}` : ""}`);
+    if (demand.clients.length > 5) out.push(`    ${paint("dim", `… ${demand.clients.length - 5} more client addresses`)}`);
   }
   out.push("");
   return out;

@@ -13,8 +13,10 @@ export function formatJson(result: AnalysisResult): string {
   const document = {
     formatVersion: JSON_FORMAT_VERSION,
     tool: result.tool,
-    summary: { ...countByLevel(result), diagnostics: result.diagnostics.length, filesAnalyzed: result.files.analyzed.length },
+    summary: { ...countByLevel(result), suppressed: result.suppressed?.length ?? 0, diagnostics: result.diagnostics.length, filesAnalyzed: result.files.analyzed.length },
     findings: result.findings,
+    // Set aside by a stacklint-disable comment or the baseline; not in the counts above.
+    suppressed: result.suppressed ?? [],
     diagnostics: result.diagnostics,
     deployment: result.deployment,
     files: result.files,

@@ -1,7 +1,12 @@
-import { createHash } from "node:crypto";
-import type { Location, Log, Notification, PhysicalLocation, ReportingDescriptor, Result, Run } from "sarif";
+import type { Location, Log, Notification, PhysicalLocation, ReportingDescriptor, Result, Run, Suppression as SarifSuppression } from "sarif";
+import { compareFindings } from "../engine/run-rules.js";
+import type { SuppressedFinding, Suppression } from "../engine/suppressions.js";
 import type { AnalysisResult, RuleDescriptor } from "../engine/result.js";
+import { FINGERPRINT_KEY, findingFingerprint } from "../engine/fingerprint.js";
 import type { Finding, Level } from "../engine/rule.js";
+
+/** Re-exported: the key is part of the SARIF contract (tests and the baseline read it). */
+export { FINGERPRINT_KEY };
 import type { Diagnostic, DiagnosticSeverity } from "../model/diagnostic.js";
 import { formatLocation, type SourceLocation } from "../model/source.js";
 
@@ -11,13 +16,6 @@ export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 /** Every artifact URI is relative to this base: the directory the run was given as its base. */
 export const SRCROOT = "%SRCROOT%";
 
-/**
- * Our own partial-fingerprint key (SARIF §3.27.17: a versioned hierarchical string). Bump the
- * version when the hashed inputs change. `primaryLocationLineHash` is left to upload-sarif, which
- * computes it from the checked-out file.
- */
-export const FINGERPRINT_KEY = "stacklint/v1";
-
 /** GitHub shows at most 1024 characters of a rule's descriptions. */
 const DESCRIPTION_LIMIT = 1024;
 
@@ -26,7 +24,18 @@ const DESCRIPTION_LIMIT = 1024;
  * one result per finding, input problems as tool-execution notifications. Deterministic: no
  * timestamps, no absolute paths, the same input gives the same bytes on every machine.
  */
-export function formatSarif(result: AnalysisResult): string {
+export interface SarifOptions {
+  /**
+   * Leave suppressed findings out instead of keeping them with `suppressions`. GitHub code
+   * scanning does not read `suppressions` (github/codeql-action#1230): a kept suppressed result
+   * becomes an open alert there, so SARIF meant for upload-sarif should omit them.
+   */
+  readonly omitSuppressed?: boolean;
+  /** Code scanning's category: `runs[].automationDetails.id` prefix; default the tool name. */
+  readonly category?: string;
+}
+
+export function formatSarif(result: AnalysisResult, options: SarifOptions = {}): string {
   const rules = result.rules.map(toReportingDescriptor);
   const ruleIndex = new Map(result.rules.map((rule, index) => [rule.id, index]));
 
@@ -39,9 +48,10 @@ export function formatSarif(result: AnalysisResult): string {
         rules,
       },
     },
-    // GitHub reads everything up to the last "/" as the category; the action's `category` input
-    // does not override an id written here.
-    automationDetails: { id: `${result.tool.name}/` },
+    // GitHub reads everything up to the last "/" as the category; upload-sarif's `category` input
+    // does not override an id written here, so stacklint's own `--category` (the action's
+    // `category` input) sets it.
+    automationDetails: { id: automationId(options.category ?? result.tool.name) },
     // No `uri`: the base is the directory given to the run, and writing its absolute path would
     // make the output differ between machines. upload-sarif resolves relative URIs against the
     // checkout, which is what the base is in CI.
@@ -57,11 +67,22 @@ export function formatSarif(result: AnalysisResult): string {
         toolExecutionNotifications: result.diagnostics.map(toNotification),
       },
     ],
-    results: result.findings.map((finding) => toResult(finding, ruleIndex.get(finding.ruleId))),
+    results: withSuppressed(result, options).map((finding) => toResult(finding, ruleIndex.get(finding.ruleId))),
   };
 
   const log: Log = { $schema: SARIF_SCHEMA_URI, version: "2.1.0", runs: [run] };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/** The findings, with the suppressed ones merged in by location unless they are omitted. */
+function withSuppressed(result: AnalysisResult, options: SarifOptions): readonly (Finding | SuppressedFinding)[] {
+  const suppressed = options.omitSuppressed ? [] : (result.suppressed ?? []);
+  return suppressed.length === 0 ? result.findings : [...result.findings, ...suppressed].sort(compareFindings);
+}
+
+/** `stacklint` → `stacklint/`: the category is everything up to the last slash. */
+export function automationId(category: string): string {
+  return category.endsWith("/") ? category : `${category}/`;
 }
 
 function toReportingDescriptor(rule: RuleDescriptor): ReportingDescriptor {
@@ -90,7 +111,7 @@ function toReportingDescriptor(rule: RuleDescriptor): ReportingDescriptor {
   };
 }
 
-function toResult(finding: Finding, ruleIndex: number | undefined): Result {
+function toResult(finding: Finding | SuppressedFinding, ruleIndex: number | undefined): Result {
   // Ids start at 1 and are what `[text](id)` links in the message point at (SARIF §3.11.6).
   const related = finding.related.map((r, index) => ({
     id: index + 1,
@@ -114,7 +135,20 @@ function toResult(finding: Finding, ruleIndex: number | undefined): Result {
           ),
         }
       : {}),
-    partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(finding) },
+    partialFingerprints: { [FINGERPRINT_KEY]: findingFingerprint(finding) },
+    // SARIF §3.27.23 / §3.35: a suppressed result stays in the log, marked, with the reason given.
+    ...("suppression" in finding ? { suppressions: [toSuppression(finding.suppression)] } : {}),
+  };
+}
+
+function toSuppression(suppression: Suppression): SarifSuppression {
+  return {
+    kind: suppression.kind,
+    // The user's own decision, in the file or the baseline: nobody has to review it further.
+    status: "accepted",
+    justification: suppression.justification,
+    // inSource: the comment that suppresses it; a baseline has no line worth pointing at.
+    ...(suppression.kind === "inSource" ? { location: { physicalLocation: physicalLocation(suppression.location) } } : {}),
   };
 }
 
@@ -163,11 +197,6 @@ function physicalLocation(location: SourceLocation): PhysicalLocation {
 /** A relative URI reference: each POSIX path segment percent-encoded (spaces, non-ASCII, `#`, `?`). */
 export function artifactUri(file: string): string {
   return file.split("/").map(encodeURIComponent).join("/");
-}
-
-/** Stable across line moves: rule, file and the finding's logical key, never a line number. */
-function fingerprint(finding: Finding): string {
-  return createHash("sha256").update(`${finding.ruleId}\u0000${finding.location.file}\u0000${finding.key}`, "utf8").digest("hex");
 }
 
 /**

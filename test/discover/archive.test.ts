@@ -151,6 +151,20 @@ describe("hostile archives are refused member by member", () => {
   });
 });
 
+describe("systemd enablement links", () => {
+  it("count by their name inside an archive too, and are never read", async () => {
+    write(
+      "units.tar",
+      tarBytes([
+        { name: "host1/usr/lib/systemd/system/memcached@.service", data: "[Service]\nExecStart=/usr/bin/memcached -p %i -l 192.0.2.5\n" },
+        { name: "host1/etc/systemd/system/multi-user.target.wants/memcached@11211.service", type: "2", linkName: "../../../../usr/lib/systemd/system/memcached@.service" },
+      ]),
+    );
+    const result = await analyzeCase(["inputs/units.tar"]);
+    expect(result.files.analyzed.map((f) => [f.path, f.kind])).toContainEqual(["inputs/units.tar!/host1/etc/systemd/system/multi-user.target.wants/memcached@11211.service", "systemd-enablement"]);
+  });
+});
+
 describe("tar records", () => {
   it("reads pax long paths and GNU long names, and keeps the member's time for year-less logs", async () => {
     const deep = `host1/${"deep/".repeat(30)}etc/swift/proxy-server.conf`;

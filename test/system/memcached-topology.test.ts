@@ -1,4 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -151,6 +152,55 @@ describe("memcached as the oracle", () => {
     expect(instance.observedListeners.map((l) => [l.address, l.port])).toEqual([["127.0.0.1", s.port]]);
     const route = result.deployment.hostKernels.find((k) => k.hostId === instance.hostId);
     expect(route === undefined || route.somaxconn.value === null).toBe(true);
+  });
+});
+
+describe("ESTABLISHED connections: ss -tanp against memcached's own `stats conns`", () => {
+  it("counts per client what memcached says it has open, and SL202 compares them with -c", async () => {
+    const s = started[1]!; // -c 2048
+    const sockets: net.Socket[] = [];
+    try {
+      for (let k = 0; k < 7; k++) {
+        sockets.push(
+          await new Promise<net.Socket>((resolve, reject) => {
+            const socket = net.connect({ host: "127.0.0.1", port: s.port }, () => resolve(socket));
+            socket.once("error", reject);
+          }),
+        );
+      }
+      // memcached accepts in its event loop: wait (bounded) until it reports all seven.
+      let open = 0;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const conns = await ask(s.port, "stats conns");
+        const states = [...conns].filter(([k]) => k.endsWith(":state")).map(([, v]) => v);
+        // Not the listener, not the connection asking.
+        open = states.filter((v) => v !== "conn_listening").length - 1;
+        if (open === sockets.length) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(open).toBe(7);
+      const capture = (await promisify(execFile)("ss", ["-tanp"], { encoding: "utf8" })).stdout;
+      const root = path.join(scratch, "established");
+      mkdirSync(path.join(root, "etc"), { recursive: true });
+      mkdirSync(path.join(root, "sos_commands", "networking"), { recursive: true });
+      writeFileSync(path.join(root, "etc", "memcached.conf"), `${pairs(s.argv).join("\n")}\n`);
+      writeFileSync(path.join(root, "sos_commands", "networking", "ss_-tanp"), capture);
+      const result = await analyze({ inputs: [root], baseDirectory: scratch, settings: { maxConnectionsFloor: 1 } });
+      const instance = result.deployment.memcachedInstances.find((i) => i.source === "memcached.conf")!;
+      const demand = result.deployment.connectionDemand.find((d) => d.instanceId === instance.id)!;
+      // The capture may also hold the stats connection closing: only ESTABLISHED ones count.
+      expect(demand).toMatchObject({ seenFrom: "server", port: s.port });
+      expect(demand.clients.map((c) => [c.address, c.connections])).toEqual([["127.0.0.1", open]]);
+      expect(result.findings.filter((f) => f.ruleId === "SL202")).toEqual([]);
+      // The same capture against a limit below the demand: SL202 shows the arithmetic.
+      writeFileSync(path.join(root, "etc", "memcached.conf"), `${pairs(s.argv).join("\n").replace("-c 2048", "-c 8")}\n`);
+      const low = await analyze({ inputs: [root], baseDirectory: scratch, settings: { maxConnectionsFloor: 1 } });
+      const finding = low.findings.find((f) => f.ruleId === "SL202")!;
+      expect(finding.message).toContain(`-c 8 (written) but ${open} connections to it were ESTABLISHED`);
+      expect(finding.message).toContain(`127.0.0.1 (established) ${open} = ${open}`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
   });
 });
 
