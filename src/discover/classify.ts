@@ -44,7 +44,8 @@ const FIREWALL_PATHS: readonly { readonly pattern: RegExp; readonly kind: Firewa
   { pattern: /(^|\/)ip6?tables-save([._-][^/]*)?$/u, kind: "iptables-save" },
   { pattern: /(^|\/)ip6?tables_[^/]*-[a-z]*L[a-z]*$/u, kind: "iptables-list" },
   { pattern: /(^|\/)nft_(-j|--json)_list_ruleset[^/]*$/u, kind: "nft-json" },
-  { pattern: /(^|\/)nft[_-]list[_-]ruleset[^/]*$/u, kind: "nft" },
+  // sos ≥ 4.1's firewall_tables plugin runs `nft -a list ruleset` (handles as comments): nft_-a_list_ruleset.
+  { pattern: /(^|\/)nft[_-](?:-a_)?list[_-]ruleset[^/]*$/u, kind: "nft" },
   { pattern: /(^|\/)etc\/(sysconfig\/)?nftables\.conf$/u, kind: "nft" },
   { pattern: /(^|\/)(etc|usr\/lib)\/firewalld\/zones\/[^/]+\.xml$/u, kind: "firewalld-zone-xml" },
   { pattern: /(^|\/)(etc|usr\/lib)\/firewalld\/services\/[^/]+\.xml$/u, kind: "firewalld-service-xml" },

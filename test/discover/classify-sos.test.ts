@@ -13,6 +13,11 @@ describe("sosreport command files", () => {
     ["sosreport-vm/sos_commands/networking/netstat_-s", { runtime: "counters" }],
     // Multicast group memberships (`netstat -g`), not a socket table.
     ["sosreport-vm/sos_commands/networking/netstat_-W_-agn", { skip: "unrecognized" }],
+    // sos 4.0 keeps firewall tables under networking/; sos ≥ 4.1 has a firewall_tables plugin.
+    ["sosreport-vm/sos_commands/networking/iptables_-t_filter_-nvL", { kind: "iptables-list" }],
+    ["sosreport-vm/sos_commands/networking/nft_list_ruleset", { kind: "nft" }],
+    ["sosreport-vm/sos_commands/firewall_tables/nft_-a_list_ruleset", { kind: "nft" }],
+    ["sosreport-vm/sos_commands/firewall_tables/iptables_-t_filter_-nvL", { kind: "iptables-list" }],
     ["sosreport-vm/var/lib/config-data/puppet-generated/swift/etc/swift/proxy-server.conf", { kind: "swift-proxy-server" }],
     ["sosreport-vm/var/lib/config-data/puppet-generated/memcached/etc/sysconfig/memcached", { kind: "memcached-env" }],
     ["sosreport-vm/var/lib/kolla/config_files/memcached.json", { kind: "kolla-config-json" }],
