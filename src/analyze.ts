@@ -1,5 +1,8 @@
+import { rmSync } from "node:fs";
+import { mkdtemp, open, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { open } from "node:fs/promises";
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProgress } from "./discover/archive.js";
 import { classifyContent, classifyPath, classifyRuntimeContent, isFirewallKind, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
 import { discover, type DiscoveredFile, type IgnorePatterns } from "./discover/discover.js";
 import { findSuppressionDirectives, type SuppressionDirective } from "./discover/suppression-comments.js";
@@ -13,7 +16,7 @@ import { DEFAULT_RULE_SETTINGS, type Level, type LevelSetting, type Rule, type R
 import { compareFindings, effectiveLevel, runRules } from "./engine/run-rules.js";
 import { ingestRuntime, type RuntimeFile } from "./ingest/runtime.js";
 import { buildDeployment, type ParsedConfigFile } from "./model/build.js";
-import type { Deployment } from "./model/deployment.js";
+import type { Deployment, Host } from "./model/deployment.js";
 import type { Diagnostic } from "./model/diagnostic.js";
 import type { NamedHost } from "./model/topology.js";
 import { parseFirewallFile, type FirewallDocument, type ParsedFirewallFile } from "./parsers/firewall/document.js";
@@ -35,6 +38,10 @@ export interface AnalyzeOptions {
   readonly rules?: readonly Rule[];
   /** Hosts and addresses the user names (`--host NAME=ADDR,…`) when the inputs do not. */
   readonly hosts?: readonly NamedHost[];
+  /** Limits for support-bundle archives (`--max-archive-bytes`, `--max-archive-ratio`). */
+  readonly archiveLimits?: Partial<ArchiveLimits>;
+  /** Called while archives are read (the CLI shows it on a terminal). */
+  readonly onProgress?: (progress: ArchiveProgress) => void;
   /** Files discovery skips (the config file's `ignore`). */
   readonly ignore?: IgnorePatterns;
   /** Findings to hide because they are known (`--baseline FILE`). */
@@ -81,6 +88,29 @@ export function describeRules(levels: ReadonlyMap<string, LevelSetting>, rules: 
  * discover → classify → parse → model → rules.
  */
 export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {
+  // Archive members are written into one private folder for the run, removed whatever happens
+  // (an exit handler covers a process that ends mid-run, e.g. on Ctrl-C in the CLI).
+  let workspace: string | null = null;
+  const removeNow = () => {
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  };
+  try {
+    return await analyzeWith(options, async () => {
+      if (!workspace) {
+        workspace = await mkdtemp(path.join(os.tmpdir(), "stacklint-"));
+        process.once("exit", removeNow);
+      }
+      return workspace;
+    });
+  } finally {
+    if (workspace) {
+      process.removeListener("exit", removeNow);
+      await rm(workspace, { recursive: true, force: true });
+    }
+  }
+}
+
+async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<string>): Promise<AnalysisResult> {
   const baseDirectory = path.resolve(options.baseDirectory ?? process.cwd());
   const rules = options.rules ?? allRules;
   const levels = resolveRuleLevels(options.ruleLevels ?? new Map(), rules);
@@ -90,7 +120,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const skipped: Record<string, number> = {};
   const count = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
 
-  const discovery = await discover(options.inputs, baseDirectory, options.ignore);
+  const archiveLimits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.archiveLimits };
+  const discovery = await discover(options.inputs, baseDirectory, options.ignore, { archives: { limits: archiveLimits, workspace, ...(options.onProgress ? { onProgress: options.onProgress } : {}) } });
   diagnostics.push(...discovery.diagnostics);
   if (discovery.ignoredDirectories > 0) skipped["ignored-directory"] = discovery.ignoredDirectories;
   if (discovery.ignoredByConfig > 0) skipped["ignored-by-config"] = discovery.ignoredByConfig;
@@ -157,7 +188,29 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     records.push({ path: link.displayPath, kind: "systemd-enablement", hostId: assignment.hostId });
   }
 
-  const hosts = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
+  const described = await describeHosts(assignments, new Set(assignments.map((a) => a.hostId)).size <= 1);
+  const { hosts, mergedInto } = mergeSameHosts(described);
+  for (const [from, into] of mergedInto) {
+    const name = described.find((h) => h.id === into)!.name;
+    diagnostics.push({ severity: "note", code: "host-merged", message: `this bundle names the same host as '${into}' (hostname ${name}); both were read as one host, and a file both hold was read once`, file: from });
+  }
+  if (mergedInto.size > 0) {
+    // A file both bundles hold (same path under the host's root) is the same host's file: read once.
+    const relative = (hostId: string, file: string) => (file.startsWith(`${hostId}/`) ? file.slice(hostId.length + 1) : file);
+    const remap = <T extends { hostId: string }>(list: T[], file: (entry: T) => string): T[] => {
+      const kept = new Set(list.filter((e) => !mergedInto.has(e.hostId)).map((e) => `${e.hostId}\0${relative(e.hostId, file(e))}`));
+      return list.flatMap((e) => {
+        const into = mergedInto.get(e.hostId);
+        if (!into) return [e];
+        return kept.has(`${into}\0${relative(e.hostId, file(e))}`) ? [] : [{ ...e, hostId: into }];
+      });
+    };
+    parsed.splice(0, parsed.length, ...remap(parsed, (e) => e.file));
+    topologyFiles.splice(0, topologyFiles.length, ...remap(topologyFiles, (e) => e.file));
+    records.splice(0, records.length, ...remap(records, (e) => e.path));
+    runtimeFiles.splice(0, runtimeFiles.length, ...remap(runtimeFiles, (e) => e.file.displayPath));
+    firewallFiles.splice(0, firewallFiles.length, ...remap(firewallFiles, (e) => e.file));
+  }
   const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [], firewallFiles });
   diagnostics.push(...built.topologyDiagnostics);
   const { topologyDiagnostics: _topologyDiagnostics, ...configured } = built;
@@ -198,6 +251,27 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   };
   Object.defineProperty(result, SCRUB, { value: (text: string, encode?: (secret: string) => string) => secrets.scrub(text, encode), enumerable: false });
   return result;
+}
+
+/**
+ * Bundles that name the same host (its `hostname` file) are one host: a case often holds two
+ * sosreports of one machine, or a sosreport and a copied folder. The first id (sorted) stays.
+ */
+function mergeSameHosts(hosts: readonly Host[]): { hosts: Host[]; mergedInto: Map<string, string> } {
+  const byName = new Map<string, Host>();
+  const mergedInto = new Map<string, string>();
+  const kept: Host[] = [];
+  for (const host of hosts) {
+    const key = host.name.toLowerCase();
+    const first = host.nameSource === "hostname-file" ? byName.get(key) : undefined;
+    if (first) {
+      mergedInto.set(host.id, first.id);
+      continue;
+    }
+    if (host.nameSource === "hostname-file") byName.set(key, host);
+    kept.push(host);
+  }
+  return { hosts: kept, mergedInto };
 }
 
 type ParseOutcome =

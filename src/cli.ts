@@ -13,13 +13,16 @@ import type { LevelSetting } from "./engine/rule.js";
 import type { NamedHost } from "./model/topology.js";
 import { levelRank, LEVELS } from "./engine/rule.js";
 import { TOOL_VERSION } from "./package-info.js";
+import { TerminalProgress } from "./progress.js";
 import { formatters, isFormatName, render, type FormatName } from "./reporters/index.js";
 import { allRules } from "../rules/index.js";
 
 const USAGE = `Usage: stacklint [options] [paths...]
 
 Analyzes OpenStack configuration (Swift proxy, keystonemiddleware, oslo.cache) for what breaks
-the memcached control path. Paths are files or directories (default: .).
+the memcached control path. Paths are files, directories or support-bundle archives
+(.tar, .tar.gz, .tgz, .tar.xz, .tar.bz2 as sosreport writes them, also inside folders); default: .
+An archive member is shown as ARCHIVE!/MEMBER.
 
 Options:
   --format <name>         human (default), json, sarif, github, junit, markdown or html;
@@ -31,6 +34,11 @@ Options:
   --log-year <year>       the year of log timestamps that have none (syslog, journalctl short);
                           default: the bundle's date file, the journal header, else the file's mtime
   --host <name>=<addr,…>  name a host and its addresses (repeatable), for inputs that lack them
+  --max-archive-bytes <n> stop reading an archive that expands past n bytes (suffixes K, M, G, T;
+                          default 16G); members read before the limit are still analyzed
+  --max-archive-ratio <n> stop reading an archive that expands more than n times its size
+                          (checked past 16 MiB; default 200): the decompression-bomb guard
+  -q, --quiet             no progress line on stderr (it only appears on a terminal anyway)
   --config <file>         the config file (default: the nearest .stacklint.json / .stacklint.yaml
                           from the inputs upward, up to the repository root); flags override it
   --no-config             use no config file
@@ -69,6 +77,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         rule: { type: "string", multiple: true },
         "log-year": { type: "string" },
         host: { type: "string", multiple: true },
+        "max-archive-bytes": { type: "string" },
+        "max-archive-ratio": { type: "string" },
+        quiet: { type: "boolean", short: "q" },
         config: { type: "string" },
         "no-config": { type: "boolean" },
         baseline: { type: "string" },
@@ -117,14 +128,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     const hosts = [...(config?.hosts ?? []).filter((h) => !cliHostNames.has(h.name.toLowerCase())), ...cliHosts];
     const settings = { ...(config?.settings ?? {}), ...(logYearText ? { logYear: Number(logYearText) } : {}) };
     const baseline = values.baseline !== undefined && values["baseline-write"] === undefined ? loadBaseline(values.baseline) : undefined;
-    let result = await analyze({
-      inputs,
-      ruleLevels,
-      hosts,
-      settings,
-      ...(config && config.ignore.length > 0 ? { ignore: { patterns: config.ignore, directory: config.directory } } : {}),
-      ...(baseline ? { baseline } : {}),
-    });
+    const archiveLimits = {
+      ...(values["max-archive-bytes"] !== undefined ? { maxExpandedBytes: parseByteSize(values["max-archive-bytes"], "--max-archive-bytes") } : {}),
+      ...(values["max-archive-ratio"] !== undefined ? { maxRatio: parsePositive(values["max-archive-ratio"], "--max-archive-ratio") } : {}),
+    };
+    const progress = values.quiet !== true && process.stderr.isTTY === true ? new TerminalProgress(process.stderr) : null;
+    let result;
+    try {
+      result = await analyze({
+        inputs,
+        ruleLevels,
+        hosts,
+        settings,
+        archiveLimits,
+        ...(progress ? { onProgress: progress.update } : {}),
+        ...(config && config.ignore.length > 0 ? { ignore: { patterns: config.ignore, directory: config.directory } } : {}),
+        ...(baseline ? { baseline } : {}),
+      });
+    } finally {
+      progress?.finish();
+    }
     const baselineFile = values["baseline-write"];
     if (baselineFile !== undefined) {
       const written = createBaseline(result.findings);
@@ -180,6 +203,20 @@ function pairOutputs(tokens: ReturnType<typeof parseArgs>["tokens"] & object): O
   if (outputs.length === 0) outputs.push({ format: "human" });
   if (outputs.filter((o) => !o.file).length > 1) throw new UsageError("only one --format can go to standard output; give the others an --output file");
   return outputs;
+}
+
+/** `16G`, `512M`, `1048576`: binary multiples (K = 1024). */
+function parseByteSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/iu.exec(text.trim());
+  const value = match ? Number(match[1]) * 1024 ** " KMGT".indexOf((match[2] || " ").toUpperCase()) : NaN;
+  if (!Number.isFinite(value) || value < 1) throw new UsageError(`${flag} takes a size such as 16G, 512M or 1048576 (got '${text}')`);
+  return Math.floor(value);
+}
+
+function parsePositive(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^\d+(?:\.\d+)?$/u.test(text.trim()) || !(value > 0)) throw new UsageError(`${flag} takes a positive number (got '${text}')`);
+  return value;
 }
 
 /** `--host ctl1=10.0.0.11,fd00::11`: a host name and one or more addresses. */
@@ -260,6 +297,8 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  // Ctrl-C or a kill ends the run through process.exit, so analyze's exit handler removes its temp folder.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

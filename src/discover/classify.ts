@@ -44,7 +44,8 @@ const FIREWALL_PATHS: readonly { readonly pattern: RegExp; readonly kind: Firewa
   { pattern: /(^|\/)ip6?tables-save([._-][^/]*)?$/u, kind: "iptables-save" },
   { pattern: /(^|\/)ip6?tables_[^/]*-[a-z]*L[a-z]*$/u, kind: "iptables-list" },
   { pattern: /(^|\/)nft_(-j|--json)_list_ruleset[^/]*$/u, kind: "nft-json" },
-  { pattern: /(^|\/)nft[_-]list[_-]ruleset[^/]*$/u, kind: "nft" },
+  // sos ≥ 4.1's firewall_tables plugin runs `nft -a list ruleset` (handles as comments): nft_-a_list_ruleset.
+  { pattern: /(^|\/)nft[_-](?:-a_)?list[_-]ruleset[^/]*$/u, kind: "nft" },
   { pattern: /(^|\/)etc\/(sysconfig\/)?nftables\.conf$/u, kind: "nft" },
   { pattern: /(^|\/)(etc|usr\/lib)\/firewalld\/zones\/[^/]+\.xml$/u, kind: "firewalld-zone-xml" },
   { pattern: /(^|\/)(etc|usr\/lib)\/firewalld\/services\/[^/]+\.xml$/u, kind: "firewalld-service-xml" },
@@ -99,7 +100,8 @@ const TOPOLOGY_PATHS: readonly { readonly pattern: RegExp; readonly kind: Topolo
   { pattern: /(^|\/)proc\/sys\/net\/core\/somaxconn$/u, kind: "proc-somaxconn" },
   { pattern: /(^|\/)(proc\/version|uname|sos_commands\/kernel\/uname_-a|sos_commands\/host\/uname_-a)$/u, kind: "kernel-version" },
   { pattern: /(^|\/)(proc\/cpuinfo|sos_commands\/processor\/lscpu|sos_commands\/processor\/nproc)$/u, kind: "cpu-info" },
-  { pattern: /(^|\/)(ss|netstat)_-[^/]*$/u, kind: "socket-table" },
+  // `netstat -g` (sos: netstat_-W_-agn) lists multicast group memberships, not sockets.
+  { pattern: /(^|\/)(ss_-[^/]*|netstat_(?![^/]*-[A-Za-z]*g)-[^/]*)$/u, kind: "socket-table" },
   { pattern: /(^|\/)sos_commands\/networking\/ip_(-o_addr|addr|address|-d_address)$/u, kind: "ip-addr" },
   { pattern: /(^|\/)etc\/hosts$/u, kind: "etc-hosts" },
   { pattern: /(^|\/)(docker-)?compose(\.[\w.-]+)?\.ya?ml$/u, kind: "compose" },

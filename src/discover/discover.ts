@@ -1,7 +1,8 @@
-import { lstat, readFile } from "node:fs/promises";
+import { lstat, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import fg from "fast-glob";
 import type { Diagnostic } from "../model/diagnostic.js";
+import { ARCHIVE_NAME, readArchive, type ArchiveLimits, type ArchiveProgress } from "./archive.js";
 
 export interface DiscoveredFile {
   readonly absolutePath: string;
@@ -15,6 +16,8 @@ export interface DiscoveredFile {
   readonly inputRoot: string;
   /** Whether the input was a directory (else the file itself was named). */
   readonly inputIsDirectory: boolean;
+  /** For an archive member: the archive's name without its extension (a bundle's host name fallback). */
+  readonly archiveStem?: string;
 }
 
 export interface Discovery {
@@ -33,6 +36,15 @@ export interface Discovery {
   readonly unitLinks: DiscoveredFile[];
 }
 
+export interface DiscoverOptions {
+  /** Support bundles: limits, and a private temporary folder for their members (made on first use). */
+  readonly archives?: {
+    readonly limits: ArchiveLimits;
+    readonly workspace: () => Promise<string>;
+    readonly onProgress?: (progress: ArchiveProgress) => void;
+  };
+}
+
 /** An enablement link of a memcached unit (systemd.unit(5) "[Install]" / `.wants/`). */
 export const UNIT_ENABLEMENT_LINK = /(^|\/)(etc|run|usr\/lib|lib)\/systemd\/system\/[^/]+\.(wants|requires)\/memcached[^/]*\.service$/u;
 
@@ -49,12 +61,38 @@ export interface IgnorePatterns {
  * Walks the inputs. Directories are globbed without following symbolic links (a link never
  * leads stacklint outside its inputs); files given directly are taken as they are.
  */
-export async function discover(inputs: readonly string[], baseDirectory: string, ignore?: IgnorePatterns): Promise<Discovery> {
+export async function discover(inputs: readonly string[], baseDirectory: string, ignore?: IgnorePatterns, options: DiscoverOptions = {}): Promise<Discovery> {
   const files: DiscoveredFile[] = [];
   const diagnostics: Diagnostic[] = [];
   let ignoredDirectories = 0;
   const skippedEntries: Discovery["skippedEntries"][number][] = [];
   const unitLinks: DiscoveredFile[] = [];
+  // The config file's `ignore` applies to archives too (their members are never matched by it).
+  const ignored = ignore && ignore.patterns.length > 0 ? await matchIgnored(ignore) : new Set<string>();
+  let ignoredArchives = 0;
+  let archiveCount = 0;
+  const archivesRead = new Set<string>();
+  /** An archive (by name) is read as a bundle of members, in place of the file itself. */
+  const readBundle = async (absolutePath: string, displayPath: string, inputIndex: number): Promise<boolean> => {
+    const archives = options.archives;
+    if (!archives || !ARCHIVE_NAME.test(absolutePath)) return false;
+    if (ignored.has(absolutePath)) {
+      ignoredArchives++;
+      return true;
+    }
+    // The same archive named twice (a folder and a file in it) is read once.
+    if (archivesRead.has(absolutePath)) return true;
+    archivesRead.add(absolutePath);
+    const extractRoot = path.join(await archives.workspace(), String(archiveCount++));
+    await mkdir(extractRoot, { mode: 0o700 });
+    const reading = await readArchive({ absolutePath, displayPath, inputIndex, extractRoot }, archives.limits, archives.onProgress);
+    files.push(...reading.files);
+    diagnostics.push(...reading.diagnostics);
+    skippedEntries.push(...reading.skippedEntries);
+    // Inside an archive too, an enablement link's name is the fact (it is never followed).
+    unitLinks.push(...reading.symlinks.filter((f) => UNIT_ENABLEMENT_LINK.test(f.pathInInput)));
+    return true;
+  };
   for (const [inputIndex, input] of inputs.entries()) {
     const absolute = path.resolve(baseDirectory, input);
     const inputRoot = displayPathFor(absolute, baseDirectory);
@@ -94,6 +132,7 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
           skippedEntries.push({ kind: "special-file", displayPath });
           continue;
         }
+        if (await readBundle(fileAbsolute, displayPath, inputIndex)) continue;
         files.push({
           absolutePath: fileAbsolute,
           displayPath,
@@ -105,14 +144,14 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
       }
     } else if (stats.isFile() || stats.isSymbolicLink()) {
       // A file the user names directly is read even through a link: they chose it.
+      if (await readBundle(absolute, inputRoot, inputIndex)) continue;
       files.push({ absolutePath: absolute, displayPath: inputRoot, pathInInput: toPosix(path.relative(path.dirname(path.dirname(absolute)), absolute)), inputIndex, inputRoot: displayPathFor(path.dirname(absolute), baseDirectory, absolute), inputIsDirectory: false });
     } else {
       diagnostics.push({ severity: "note", code: "unknown-path", message: `input '${input}' is not a regular file or directory; skipped`, file: inputRoot });
     }
   }
-  const ignored = ignore && ignore.patterns.length > 0 ? await matchIgnored(ignore) : new Set<string>();
   const kept = dedupeByPath(files).filter((f) => !ignored.has(f.absolutePath));
-  return { files: kept, diagnostics, ignoredDirectories, ignoredByConfig: dedupeByPath(files).length - kept.length, skippedEntries, unitLinks };
+  return { files: kept, diagnostics, ignoredDirectories, ignoredByConfig: dedupeByPath(files).length - kept.length + ignoredArchives, skippedEntries, unitLinks };
 }
 
 /**

@@ -8,6 +8,8 @@ import { readSmallText, type DiscoveredFile } from "./discover.js";
  * those segments is the host's root. A file with no such segment belongs to its input.
  */
 const ROOT_SEGMENTS = new Set(["etc", "var", "sos_commands", "proc", "usr", "run", "lib", "sys"]);
+/** Files a sosreport keeps at its root (links into sos_commands/): their folder is the host's root. */
+const SOS_ROOT_FILES = new Set(["hostname", "uname", "date", "ip_addr", "uptime", "version.txt", "sos_reports"]);
 
 export interface HostAssignment {
   readonly hostId: string;
@@ -21,11 +23,14 @@ export function assignHost(file: DiscoveredFile): HostAssignment {
   const inputAbsolute = inputIsDirectory ? file.absolutePath.slice(0, file.absolutePath.length - file.pathInInput.length).replace(/[\\/]$/u, "") : path.dirname(file.absolutePath);
   if (!inputIsDirectory) return { hostId: file.inputRoot, rootAbsolute: inputAbsolute, folderName: path.basename(inputAbsolute) };
   const segments = file.pathInInput.split("/");
-  const anchor = segments.findIndex((s, i) => i < segments.length - 1 && ROOT_SEGMENTS.has(s));
+  let anchor = segments.findIndex((s, i) => i < segments.length - 1 && ROOT_SEGMENTS.has(s));
+  if (anchor === -1 && SOS_ROOT_FILES.has(segments[segments.length - 1]!)) anchor = segments.length - 1;
   const prefix = anchor > 0 ? segments.slice(0, anchor) : [];
   const hostId = prefix.length > 0 ? `${file.inputRoot}/${prefix.join("/")}` : file.inputRoot;
   const rootAbsolute = prefix.length > 0 ? path.join(inputAbsolute, ...prefix) : inputAbsolute;
-  return { hostId, rootAbsolute, folderName: path.basename(rootAbsolute) };
+  // An archive's members live in a temporary folder: a bundle with no top folder is named after the archive.
+  const folderName = prefix.length === 0 && file.archiveStem !== undefined ? file.archiveStem : path.basename(rootAbsolute);
+  return { hostId, rootAbsolute, folderName };
 }
 
 /** Names each host from a `hostname` file in its root (sos) or `etc/hostname`, else its folder. */
