@@ -1,0 +1,3 @@
+import { propertySuite } from "./suite.js";
+
+propertySuite("config and topology parsers hold on hostile input", (t) => !t.name.startsWith("firewall/") && !t.name.startsWith("logs/") && !t.name.startsWith("ingest/"));

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { detectFirewallFormat } from "../../src/parsers/firewall/index.js";
+import { looksLikeNft } from "../../src/parsers/firewall/nft-text.js";
+import { parseCompose } from "../../src/parsers/compose.js";
+import { parseKollaGlobals } from "../../src/parsers/kolla.js";
+import { MAX_YAML_ERRORS, parseYamlFile, yamlComplexity } from "../../src/parsers/yaml-located.js";
+
+/** Crashes and hangs the property tests found, each pinned by its smallest reproduction. */
+const cpuMs = (work: () => unknown) => {
+  const start = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
+
+describe("looksLikeNft is linear in blank lines (was quadratic: `^\\s*` with the m flag)", () => {
+  it("scans 200,000 newlines quickly and still finds an indented table", () => {
+    const blank = "\n".repeat(200_000);
+    expect(cpuMs(() => detectFirewallFormat("etc/firewall.rules", `<service>${blank}</service>`))).toBeLessThan(500);
+    expect(looksLikeNft(`${blank}  table inet filter {\n}\n`)).toBe(true);
+    expect(looksLikeNft(`#\n\t\tflush ruleset\n`)).toBe(true);
+    expect(looksLikeNft(`tables are not here\n`)).toBe(false);
+  });
+});
+
+describe("YAML nesting is bounded before the yaml package sees it (40,000 levels aborted the process)", () => {
+  it.each([
+    ["flow sequences", "[".repeat(40_000)],
+    ["block sequences on one line", `- ${"- ".repeat(40_000)}x`],
+    ["complex keys", `${"? ".repeat(40_000)}x`],
+    ["a sequence under a key", `services:\n${"- ".repeat(40_000)}x\n`],
+  ])("%s: one yaml-too-complex diagnostic with its line, nothing parsed", (_name, text) => {
+    const parsed = parseYamlFile("compose.yaml", text);
+    expect(parsed.root).toBeNull();
+    expect(parsed.diagnostics).toEqual([expect.objectContaining({ code: "yaml-too-complex", file: "compose.yaml", line: text.startsWith("services") ? 2 : 1 })]);
+    expect(parseCompose("compose.yaml", text).diagnostics.map((d) => d.code)).toContain("yaml-too-complex");
+  });
+
+  it("refuses a run of 50,000 stray closing brackets (seconds of error reporting) quickly", () => {
+    const text = `x: ${"}".repeat(50_000)}\n`;
+    expect(cpuMs(() => parseKollaGlobals("globals.yml", text))).toBeLessThan(500);
+    expect(parseKollaGlobals("globals.yml", text).diagnostics).toEqual([expect.objectContaining({ code: "yaml-too-complex", line: 1 })]);
+  });
+
+  it("lists at most MAX_YAML_ERRORS syntax errors and one line for the rest", () => {
+    const diagnostics = parseYamlFile("globals.yml", `${"!a ".repeat(500)}x\n`).diagnostics;
+    expect(diagnostics).toHaveLength(MAX_YAML_ERRORS + 1);
+    expect(diagnostics.at(-1)!.message).toMatch(/^\d+ more YAML syntax errors/u);
+  });
+
+  it("leaves ordinary files alone: real depth is a few levels", () => {
+    const compose = "services:\n  memcached:\n    image: memcached:1.6\n    command: [\"-m\", \"64\", \"-l\", \"{{ api_interface_address }}\"]\n    ports:\n      - \"11211:11211\"\n";
+    expect(yamlComplexity(compose).depth).toBeLessThan(20);
+    expect(parseYamlFile("compose.yaml", compose).diagnostics).toEqual([]);
+  });
+});
