@@ -1,5 +1,5 @@
 import path from "node:path";
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { classifyContent, classifyPath, classifyRuntimeContent, isTopologyKind, type FileKind, type PathVerdict, type RuntimeKind } from "./discover/classify.js";
 import { discover, type DiscoveredFile } from "./discover/discover.js";
 import { assignHost, describeHosts, type HostAssignment } from "./discover/hosts.js";
@@ -172,6 +172,8 @@ type ParseOutcome =
 async function sniffRuntime(absolutePath: string): Promise<RuntimeKind | null> {
   let handle;
   try {
+    // A file named directly may be a link to a FIFO, and open() on a FIFO waits for a writer.
+    if (!(await stat(absolutePath)).isFile()) return null;
     handle = await open(absolutePath, "r");
     const buffer = Buffer.alloc(4096);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);

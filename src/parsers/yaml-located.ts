@@ -85,7 +85,9 @@ export function parseYamlFile(file: string, text: string): YamlFile {
     diagnostics.push({ severity: "error", code: "yaml-too-complex", message: `${complexity.flowIndicators} flow brackets ([ ] { }) (limit ${MAX_YAML_FLOW_INDICATORS}); no compose or Kolla file holds that many, so the file was not parsed`, file, line: 1 });
   } else {
     try {
-      const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+      // YAML 1.2 (§5.4) and Go's yaml.v3 take a lone CR as a line break; the yaml package does
+      // not. CR → LF keeps every offset, so positions stay right.
+      const document = parseDocument(text.includes("\r") ? text.replace(/\r(?!\n)/gu, "\n") : text, { lineCounter, uniqueKeys: false, prettyErrors: false });
       for (const error of document.errors.slice(0, MAX_YAML_ERRORS)) {
         const at = lineCounter.linePos(error.pos[0]);
         diagnostics.push({ severity: "error", code: "yaml-syntax", message: error.message.split("\n")[0] ?? "YAML syntax error", file, line: at.line, column: at.col });
