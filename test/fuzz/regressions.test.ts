@@ -4,6 +4,7 @@ import { looksLikeNft } from "../../src/parsers/firewall/nft-text.js";
 import { parseCompose } from "../../src/parsers/compose.js";
 import { parseKollaGlobals } from "../../src/parsers/kolla.js";
 import { MAX_YAML_ERRORS, parseYamlFile, yamlComplexity } from "../../src/parsers/yaml-located.js";
+import { redactLine, redactLogText, urlPasswords } from "../../src/redact.js";
 
 /** Crashes and hangs the property tests found, each pinned by its smallest reproduction. */
 const cpuMs = (work: () => unknown) => {
@@ -52,5 +53,25 @@ describe("YAML nesting is bounded before the yaml package sees it (40,000 levels
     const compose = "services:\n  memcached:\n    image: memcached:1.6\n    command: [\"-m\", \"64\", \"-l\", \"{{ api_interface_address }}\"]\n    ports:\n      - \"11211:11211\"\n";
     expect(yamlComplexity(compose).depth).toBeLessThan(20);
     expect(parseYamlFile("compose.yaml", compose).diagnostics).toEqual([]);
+  });
+});
+
+describe("redaction is linear and masks list userinfo (found by the secrets test and the fuzzer)", () => {
+  it.each([
+    ["40,000 letters (scheme scan from every letter)", "a".repeat(400_000)],
+    ["',:' runs (comma-started userinfo)", ",:".repeat(200_000)],
+    ["Environment= and spaces (three overlapping quantifiers)", `Environment=${" ".repeat(400_000)}`],
+    ["a key and spaces without '='", `a${" ".repeat(400_000)}`],
+  ])("%s", (_name, text) => {
+    expect(cpuMs(() => [redactLine(text), redactLogText(text), urlPasswords(text)])).toBeLessThan(1_000);
+  });
+
+  it("masks user:password@host entries of a server list, and key=value words after the first", () => {
+    expect(redactLine("memcache_servers = admin:S3cretPw@10.0.0.1:11211, bob:0therPw@10.0.0.2:11211")).toBe("memcache_servers = admin:********@10.0.0.1:11211, bob:********@10.0.0.2:11211");
+    expect(urlPasswords("admin:S3cretPw@10.0.0.1:11211")).toEqual(["S3cretPw"]);
+    expect(redactLine("ctl1 ansible_host=10.0.0.1 ansible_password=Hunter2x")).toBe("ctl1 ansible_host=10.0.0.1 ansible_password=********");
+    expect(redactLine("transport_url = rabbit://u:p1@h1:5672,u:p2@h2:5672/")).toBe("transport_url = rabbit://u:********@h1:5672,u:********@h2:5672/");
+    expect(redactLine("password = x")).toBe("password = ********");
+    expect(redactLine("memcache_servers = [fe80::1]:11211")).toBe("memcache_servers = [fe80::1]:11211");
   });
 });

@@ -50,6 +50,7 @@ import { parseSystemdUnit } from "../../src/parsers/systemd-unit.js";
 import { parseTopologyFile } from "../../src/parsers/topology-document.js";
 import { parseYamlFile } from "../../src/parsers/yaml-located.js";
 import type { TopologyKind } from "../../src/discover/classify.js";
+import { redactLine, redactLogText, SecretRegistry, urlPasswords } from "../../src/redact.js";
 
 /** The display path every target is given; every diagnostic must name it. */
 export const FUZZ_FILE = "fuzz/input";
@@ -265,6 +266,13 @@ export const TARGETS: readonly FuzzTarget[] = [
       }
     },
   },
+  line("redact", [...SEEDS.ini, ...SEEDS.logs, ...SEEDS.env], [...INI_PIECES, ...LOG_PIECES, "://", "@", "user:pw@", "password=", "Environment=", "ansible_password=", "AUTH_tk", "gAAAAA"], (l) => {
+    // Every line of every input passes through here (secret registration, snippets, evidence).
+    const registry = new SecretRegistry();
+    registry.noteOption("password", l);
+    registry.noteOption("memcache_servers", l);
+    return [redactLine(l), redactLogText(l, 9), urlPasswords(l), registry.scrub(l)];
+  }),
   config("ingest/date-file", SEEDS.date, ["Thu May  2 00:00:00 UTC 2024", "CEST", "\n", " "], (t) => ({ diagnostics: [], value: parseDateFile(t) })),
 ];
 
@@ -316,4 +324,5 @@ export const COVERED_MODULES: Readonly<Record<string, readonly string[]>> = {
   "src/parsers/systemd-unit.ts": ["systemd-unit"],
   "src/parsers/topology-document.ts": ["topology-document"],
   "src/parsers/yaml-located.ts": ["yaml-located"],
+  "src/redact.ts": ["redact"],
 };
