@@ -20,3 +20,11 @@ describe("every parser and reader has a property test", () => {
     expect(new Set(TARGETS.map((t) => t.name)).size).toBe(TARGETS.length);
   });
 });
+
+describe("every target runs in exactly one property suite", () => {
+  it("the suites' selections partition the targets", async () => {
+    const { isYamlTarget } = await import("./suite.js");
+    const suites = [isYamlTarget, (t: (typeof TARGETS)[number]) => t.name.startsWith("firewall/"), (t: (typeof TARGETS)[number]) => t.name.startsWith("logs/") || t.name.startsWith("ingest/")];
+    for (const target of TARGETS) expect(suites.filter((s) => s(target)).length, target.name).toBeLessThanOrEqual(1);
+  });
+});

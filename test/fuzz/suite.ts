@@ -17,3 +17,6 @@ export function propertySuite(title: string, select: (target: FuzzTarget) => boo
     }, settings.timeLimitMs !== undefined ? settings.timeLimitMs + 120_000 : 120_000);
   });
 }
+
+/** The YAML readers (compose, Kolla) are the slowest targets: their own file runs in parallel. */
+export const isYamlTarget = (t: FuzzTarget) => t.name === "compose" || t.name === "yaml-located" || t.name.startsWith("kolla/") || t.name === "topology-document";

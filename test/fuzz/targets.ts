@@ -4,7 +4,8 @@
  * under src/parsers (and the readers in src/discover and src/ingest) to the targets that reach
  * it; test/fuzz/registry.test.ts fails when a new parser file appears without an entry here.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { decodeConfigBytes, readConfigText } from "../../src/discover/read-text.js";
@@ -73,6 +74,19 @@ export interface FuzzTarget {
   run(input: string | Buffer): TargetOutput | Promise<TargetOutput>;
 }
 
+/** One scratch folder per process for the targets that read real files; removed at exit. */
+let scratch: string | null = null;
+async function scratchFile(name: string, content: Buffer): Promise<string> {
+  if (!scratch) {
+    scratch = await mkdtemp(path.join(tmpdir(), "stacklint-fuzz-"));
+    const dir = scratch;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const file = path.join(scratch, name);
+  await writeFile(file, content);
+  return file;
+}
+
 const d = (value: { diagnostics: readonly Diagnostic[] }): TargetOutput => ({ diagnostics: value.diagnostics, value });
 const text = (input: string | Buffer) => (typeof input === "string" ? input : new TextDecoder().decode(input));
 const bytes = (input: string | Buffer) => (typeof input === "string" ? Buffer.from(input, "utf8") : input);
@@ -135,15 +149,7 @@ export const TARGETS: readonly FuzzTarget[] = [
     name: "read-text/readConfigText",
     input: "bytes",
     seeds: SEEDS.ini,
-    run: async (input) => {
-      const dir = await mkdtemp(path.join(tmpdir(), "stacklint-fuzz-"));
-      try {
-        await writeFile(path.join(dir, "f"), bytes(input));
-        return d(await readConfigText(path.join(dir, "f"), FUZZ_FILE));
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
+    run: async (input) => d(await readConfigText(await scratchFile("config", bytes(input)), FUZZ_FILE)),
   },
   config("ini/oslo", SEEDS.ini, INI_PIECES, (t) => d(parseIni(FUZZ_FILE, t, { dialect: "oslo" }))),
   config("ini/configparser", SEEDS.ini, INI_PIECES, (t) => d(parseIni(FUZZ_FILE, t, { dialect: "configparser", lowercaseKeys: true }))),
@@ -153,7 +159,10 @@ export const TARGETS: readonly FuzzTarget[] = [
   config("memcached-conf", SEEDS.env, SHELL_PIECES, (t) => d(parseMemcachedConf(FUZZ_FILE, t))),
   config("memcached-args/command-line", SEEDS.env, SHELL_PIECES, (t) => d(parseMemcachedCommandLine(FUZZ_FILE, t, { shellOperators: true }))),
   config("memcached-args/tokenize-c", SEEDS.unit, SHELL_PIECES, (t) => d(tokenizeCommandLine(t, { file: FUZZ_FILE, escapes: "c", variables: "shell", shellOperators: true }))),
-  config("compose", SEEDS.compose, YAML_PIECES, (t) => ({ ...d(parseCompose(FUZZ_FILE, t)), value: [parseCompose(FUZZ_FILE, t), t.split("\n").map(parseShortPort)] })),
+  config("compose", SEEDS.compose, YAML_PIECES, (t) => {
+    const compose = parseCompose(FUZZ_FILE, t);
+    return { diagnostics: compose.diagnostics, value: [compose, t.split("\n").map(parseShortPort)] };
+  }),
   config("yaml-located", [...SEEDS.compose, ...SEEDS.kolla], YAML_PIECES, (t) => d(parseYamlFile(FUZZ_FILE, t))),
   config("kolla/globals", SEEDS.kolla, YAML_PIECES, (t) => d(parseKollaGlobals(FUZZ_FILE, t))),
   config("kolla/passwords", SEEDS.kolla, YAML_PIECES, (t) => ({ diagnostics: [], value: yamlSecretValues(FUZZ_FILE, t) })),
@@ -255,15 +264,9 @@ export const TARGETS: readonly FuzzTarget[] = [
     pieces: LOG_PIECES,
     // The whole path a log takes in a run, from a real file: sniffing, the reader, events, redaction.
     run: async (input) => {
-      const dir = await mkdtemp(path.join(tmpdir(), "stacklint-fuzz-"));
-      try {
-        await writeFile(path.join(dir, "proxy.log"), bytes(input));
-        const events: unknown[] = [];
-        const summary = await readLogEvents({ absolutePath: path.join(dir, "proxy.log"), file: FUZZ_FILE, year: { year: 2024, source: "assumed-year" } }, (e) => events.push(e));
-        return { diagnostics: summary.diagnostics, value: [summary, events] };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      const events: unknown[] = [];
+      const summary = await readLogEvents({ absolutePath: await scratchFile("proxy.log", bytes(input)), file: FUZZ_FILE, year: { year: 2024, source: "assumed-year" } }, (e) => events.push(e));
+      return { diagnostics: summary.diagnostics, value: [summary, events] };
     },
   },
   line("redact", [...SEEDS.ini, ...SEEDS.logs, ...SEEDS.env], [...INI_PIECES, ...LOG_PIECES, "://", "@", "user:pw@", "password=", "Environment=", "ansible_password=", "AUTH_tk", "gAAAAA"], (l) => {
