@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { SourceLocation } from "../model/source.js";
 
@@ -97,6 +97,20 @@ export function parseYamlFile(file: string, text: string): YamlFile {
         diagnostics.push({ severity: "error", code: "yaml-syntax", message: `${document.errors.length - MAX_YAML_ERRORS} more YAML syntax errors from here on (only the first ${MAX_YAML_ERRORS} are listed)`, file, line: at.line, column: at.col });
       }
       root = (document.contents as Node | null) ?? null;
+      // Readers walk nodes and never expand aliases (so alias bombs cost nothing), which also
+      // means values brought in by `*name` or a `<<:` merge are not seen: say so, once.
+      let firstAlias: Node | null = null;
+      visit(document, {
+        Alias(_key, node) {
+          firstAlias = node;
+          return visit.BREAK;
+        },
+      });
+      const aliasRange = (firstAlias as Node | null)?.range;
+      if (aliasRange) {
+        const at = lineCounter.linePos(aliasRange[0]);
+        diagnostics.push({ severity: "note", code: "yaml-alias-not-followed", message: "the file uses YAML aliases (*name, and <<: merges); stacklint does not follow them, so settings they bring in are not checked", file, line: at.line, column: at.col });
+      }
     } catch (error) {
       diagnostics.push({ severity: "error", code: "yaml-syntax", message: `cannot parse YAML: ${String(error)}`, file, line: 1, column: 1 });
     }

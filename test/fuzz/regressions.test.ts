@@ -75,3 +75,11 @@ describe("redaction is linear and masks list userinfo (found by the secrets test
     expect(redactLine("memcache_servers = [fe80::1]:11211")).toBe("memcache_servers = [fe80::1]:11211");
   });
 });
+
+describe("YAML aliases are not followed, and the file says so", () => {
+  it("a compose file whose memcached settings come from a merge key gets one note at the first alias", () => {
+    const text = 'x-common: &common\n  ports:\n    - "11211:11211"\nservices:\n  memcached:\n    <<: *common\n    image: memcached:1.6\n  other: *common\n';
+    expect(parseCompose("compose.yaml", text).diagnostics).toEqual([expect.objectContaining({ code: "yaml-alias-not-followed", severity: "note", line: 6, column: 9 })]);
+    expect(parseCompose("compose.yaml", text.replace(/<<: \*common\n|other: \*common\n/gu, "")).diagnostics).toEqual([]);
+  });
+});
