@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { detectFirewallFormat } from "../../src/parsers/firewall/index.js";
 import { looksLikeNft } from "../../src/parsers/firewall/nft-text.js";
 import { parseCompose } from "../../src/parsers/compose.js";
-import { parseKollaGlobals } from "../../src/parsers/kolla.js";
+import { parseFirewalldListAllZones } from "../../src/parsers/firewall/firewalld.js";
+import { parseIptablesList } from "../../src/parsers/firewall/iptables-list.js";
+import { parseEtcHosts } from "../../src/parsers/host-facts.js";
+import { parseIni } from "../../src/parsers/ini.js";
+import { parseAnsibleInventory, parseKollaGlobals } from "../../src/parsers/kolla.js";
 import { MAX_YAML_ERRORS, parseYamlFile, yamlComplexity } from "../../src/parsers/yaml-located.js";
 import { redactLine, redactLogText, urlPasswords } from "../../src/redact.js";
 
@@ -81,5 +85,41 @@ describe("YAML aliases are not followed, and the file says so", () => {
     const text = 'x-common: &common\n  ports:\n    - "11211:11211"\nservices:\n  memcached:\n    <<: *common\n    image: memcached:1.6\n  other: *common\n';
     expect(parseCompose("compose.yaml", text).diagnostics).toEqual([expect.objectContaining({ code: "yaml-alias-not-followed", severity: "note", line: 6, column: 9 })]);
     expect(parseCompose("compose.yaml", text.replace(/<<: \*common\n|other: \*common\n/gu, "")).diagnostics).toEqual([]);
+  });
+});
+
+describe("comment stripping is linear, also before a line separator (found by npm run fuzz)", () => {
+  it("/etc/hosts: 45,000 '#' then U+2028", () => {
+    const text = `${"#".repeat(45_000)}\u2028 localhost\n127.0.0.1 localhost # loopback\u2028\n`;
+    expect(cpuMs(() => parseEtcHosts("etc/hosts", text))).toBeLessThan(500);
+    expect(parseEtcHosts("etc/hosts", text).entries).toEqual([expect.objectContaining({ address: "127.0.0.1", names: ["localhost"] })]);
+  });
+  it("Ansible inventory: 45,000 ' #' then U+2028", () => {
+    const text = `[memcached]\nctl1 ansible_host=10.0.0.1${" #".repeat(45_000)}\u2028\n# a comment\u2028 with a separator\n`;
+    expect(cpuMs(() => parseAnsibleInventory("multinode", text))).toBeLessThan(500);
+    expect([...parseAnsibleInventory("multinode", text).hosts.keys()]).toEqual(["ctl1"]);
+  });
+});
+
+describe("trailing white space is trimmed in linear time (found by npm run fuzz)", () => {
+  it("iptables -L: a rule row whose target text is 50,000 tabs then words", () => {
+    const text = `Chain INPUT (policy DROP 0 packets, 0 bytes)\n pkts bytes target     prot opt in     out     source               destination\n    3   180 REJECT     all  --  *      *       0.0.0.0/0            0.0.0.0/0            reject${"\t".repeat(50_000)}COMMIT-p tcp-with icmp-host-prohibited\n    0     0 REJECT     all  --  *      *       0.0.0.0/0            0.0.0.0/0            reject-with icmp-host-prohibited\n`;
+    expect(cpuMs(() => parseIptablesList("iptables_-nvL", text))).toBeLessThan(500);
+    const rules = parseIptablesList("iptables_-nvL", text).ruleset.tables.flatMap((t) => t.chains.flatMap((c) => c.rules));
+    expect(rules).toHaveLength(2);
+  });
+  it("configparser: a value with 200,000 spaces before its last word", () => {
+    const text = `[filter:cache]\nmemcache_servers = 10.0.0.1:11211${" ".repeat(200_000)}x\n`;
+    expect(cpuMs(() => parseIni("proxy-server.conf", text, { dialect: "configparser" }))).toBeLessThan(500);
+  });
+});
+
+describe("firewall-cmd --list-all-zones: an indented line without ':' is linear (found by npm run fuzz)", () => {
+  it("50,000 spaces then words", () => {
+    const text = `public (active)\n  target: default\n${" ".repeat(50_000)}x y\n  ports: 11211/tcp\n`;
+    expect(cpuMs(() => parseFirewalldListAllZones("firewall-cmd_--list-all-zones", text))).toBeLessThan(300);
+    const parsed = parseFirewalldListAllZones("firewall-cmd_--list-all-zones", text);
+    expect(parsed.diagnostics).toEqual([expect.objectContaining({ code: "firewalld-list-syntax", line: 3 })]);
+    expect(parsed.ruleset.zones[0]!.ports).toHaveLength(1);
   });
 });
