@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProgress } from "./discover/archive.js";
@@ -284,6 +284,8 @@ type ParseOutcome =
 async function sniffRuntime(absolutePath: string): Promise<RuntimeKind | null> {
   let handle;
   try {
+    // A file named directly may be a link to a FIFO, and open() on a FIFO waits for a writer.
+    if (!(await stat(absolutePath)).isFile()) return null;
     handle = await open(absolutePath, "r");
     const buffer = Buffer.alloc(4096);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);

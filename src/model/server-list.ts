@@ -1,5 +1,6 @@
 import type { ServerEntry } from "./deployment.js";
 import type { SourceLocation } from "./source.js";
+import { redactUrlUserinfo } from "../redact.js";
 
 /**
  * How each client library reads one entry of its server list.
@@ -22,7 +23,9 @@ export function isTemplated(text: string): boolean {
 }
 
 export function parseServerEntry(raw: string, syntax: ServerSyntax, location: SourceLocation | null): ServerEntry {
-  const entry = raw.trim();
+  // `user:password@host:port` is no valid entry for any client, but its password must not
+  // reach the model (messages quote the entry).
+  const entry = redactUrlUserinfo(raw.trim());
   const base = { raw: entry, location };
   if (entry === "") return { ...base, host: null, port: null, family: "invalid", problem: "an empty entry (a stray comma)" };
   if (isTemplated(entry)) return { ...base, host: null, port: null, family: "hostname" };

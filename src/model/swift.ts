@@ -247,7 +247,7 @@ function swiftCacheClient(
 
   const servers = serversEntry ? entriesFromValue(serversEntry, "swift") : [parseServerEntry(SWIFT_MEMCACHE_DEFAULTS.memcache_servers!, "swift", null)];
   settings.memcache_servers = serversEntry
-    ? { name: "memcache_servers", value: serversEntry.value, origin: origin(serversEntry) }
+    ? { name: "memcache_servers", value: redactValue("memcache_servers", serversEntry.value), origin: origin(serversEntry) }
     : { name: "memcache_servers", value: SWIFT_MEMCACHE_DEFAULTS.memcache_servers!, origin: SWIFT };
 
   const writtenOptions: WrittenOption[] = [];

@@ -280,7 +280,7 @@ function splitKeyValue(line: string): KeyValue | null {
 
 function joinValue(valueLines: readonly ValueLine[], dialect: IniDialect): string {
   const joined = valueLines.map((l) => l.text).join("\n");
-  return dialect === "configparser" ? joined.replace(/\s+$/u, "") : joined;
+  return dialect === "configparser" ? joined.trimEnd() : joined;
 }
 
 function syntax(file: string, line: number, column: number, message: string): Diagnostic {

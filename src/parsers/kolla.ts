@@ -85,7 +85,10 @@ function parseIniInventory(file: string, text: string): AnsibleInventory {
     return g;
   };
   text.split(/\r\n|\n|\r/u).forEach((raw, index) => {
-    const line = raw.replace(/\s[#;].*$/u, "").replace(/^\s*[#;].*$/u, "").trim();
+    // search + slice, not /\s[#;].*$/: that regex retried from every ' #' when `.` met a line separator.
+    const comment = raw.search(/\s[#;]/u);
+    const uncommented = comment === -1 ? raw : raw.slice(0, comment);
+    const line = /^\s*[#;]/u.test(uncommented) ? "" : uncommented.trim();
     if (line === "") return;
     const header = /^\[([^\]:]+)(?::(children|vars))?\]$/u.exec(line);
     if (header) {

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { SourceLocation } from "../model/source.js";
 
@@ -21,19 +21,104 @@ export interface YamlFile {
   readonly diagnostics: Diagnostic[];
 }
 
+/**
+ * Compose and Kolla files nest a handful of levels and hold a few hundred flow brackets. The
+ * `yaml` package recurses once per nesting level, and at some 40,000 levels (`[[[[…` or
+ * `- - - …`, 80 KB of text) V8 aborts the whole process ("RegExpCompiler Allocation failed"),
+ * which no try/catch can stop; it also spends tens of µs on each syntax error, so a long run of
+ * stray `}` costs seconds. Such files are refused before parsing.
+ */
+export const MAX_YAML_DEPTH = 1000;
+export const MAX_YAML_FLOW_INDICATORS = 20_000;
+/** A broken file's first syntax errors say what is wrong; thousands more would only flood the report. */
+export const MAX_YAML_ERRORS = 20;
+
+/**
+ * An upper bound on the nesting depth (indentation + flow brackets + `- `/`? `/`: ` indicators
+ * on the line) and the number of flow indicators, in one linear pass. Quotes are not tracked: a
+ * bracket inside a string can only raise the estimate.
+ */
+export function yamlComplexity(text: string): { depth: number; depthLine: number; flowIndicators: number } {
+  let flow = 0;
+  let depth = 0;
+  let depthLine = 1;
+  let flowIndicators = 0;
+  let line = 1;
+  let atIndent = true;
+  let indent = 0;
+  let block = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) {
+      line++;
+      atIndent = true;
+      indent = 0;
+      block = 0;
+      continue;
+    }
+    if (atIndent && c === 0x20) {
+      indent++;
+      continue;
+    }
+    atIndent = false;
+    if (c === 0x5b || c === 0x7b) {
+      flow++;
+      flowIndicators++;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (flow > 0) flow--;
+      flowIndicators++;
+    } else if (c === 0x2d || c === 0x3f || c === 0x3a) {
+      const next = text.charCodeAt(i + 1);
+      if (Number.isNaN(next) || next === 0x20 || next === 0x0a || next === 0x09) block++;
+    }
+    if (flow + indent + block > depth) {
+      depth = flow + indent + block;
+      depthLine = line;
+    }
+  }
+  return { depth, depthLine, flowIndicators };
+}
+
 export function parseYamlFile(file: string, text: string): YamlFile {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   let root: Node | null = null;
-  try {
-    const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-    for (const error of document.errors) {
-      const at = lineCounter.linePos(error.pos[0]);
-      diagnostics.push({ severity: "error", code: "yaml-syntax", message: error.message.split("\n")[0] ?? "YAML syntax error", file, line: at.line, column: at.col });
+  const complexity = yamlComplexity(text);
+  if (complexity.depth > MAX_YAML_DEPTH) {
+    diagnostics.push({ severity: "error", code: "yaml-too-complex", message: `YAML nested about ${complexity.depth} levels deep by line ${complexity.depthLine} (limit ${MAX_YAML_DEPTH}); no compose or Kolla file nests like that, so the file was not parsed`, file, line: complexity.depthLine });
+  } else if (complexity.flowIndicators > MAX_YAML_FLOW_INDICATORS) {
+    diagnostics.push({ severity: "error", code: "yaml-too-complex", message: `${complexity.flowIndicators} flow brackets ([ ] { }) (limit ${MAX_YAML_FLOW_INDICATORS}); no compose or Kolla file holds that many, so the file was not parsed`, file, line: 1 });
+  } else {
+    try {
+      // YAML 1.2 (§5.4) and Go's yaml.v3 take a lone CR as a line break; the yaml package does
+      // not. CR → LF keeps every offset, so positions stay right.
+      const document = parseDocument(text.includes("\r") ? text.replace(/\r(?!\n)/gu, "\n") : text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+      for (const error of document.errors.slice(0, MAX_YAML_ERRORS)) {
+        const at = lineCounter.linePos(error.pos[0]);
+        diagnostics.push({ severity: "error", code: "yaml-syntax", message: error.message.split("\n")[0] ?? "YAML syntax error", file, line: at.line, column: at.col });
+      }
+      if (document.errors.length > MAX_YAML_ERRORS) {
+        const at = lineCounter.linePos(document.errors[MAX_YAML_ERRORS]!.pos[0]);
+        diagnostics.push({ severity: "error", code: "yaml-syntax", message: `${document.errors.length - MAX_YAML_ERRORS} more YAML syntax errors from here on (only the first ${MAX_YAML_ERRORS} are listed)`, file, line: at.line, column: at.col });
+      }
+      root = (document.contents as Node | null) ?? null;
+      // Readers walk nodes and never expand aliases (so alias bombs cost nothing), which also
+      // means values brought in by `*name` or a `<<:` merge are not seen: say so, once.
+      let firstAlias: Node | null = null;
+      visit(document, {
+        Alias(_key, node) {
+          firstAlias = node;
+          return visit.BREAK;
+        },
+      });
+      const aliasRange = (firstAlias as Node | null)?.range;
+      if (aliasRange) {
+        const at = lineCounter.linePos(aliasRange[0]);
+        diagnostics.push({ severity: "note", code: "yaml-alias-not-followed", message: "the file uses YAML aliases (*name, and <<: merges); stacklint does not follow them, so settings they bring in are not checked", file, line: at.line, column: at.col });
+      }
+    } catch (error) {
+      diagnostics.push({ severity: "error", code: "yaml-syntax", message: `cannot parse YAML: ${String(error)}`, file, line: 1, column: 1 });
     }
-    root = (document.contents as Node | null) ?? null;
-  } catch (error) {
-    diagnostics.push({ severity: "error", code: "yaml-syntax", message: `cannot parse YAML: ${String(error)}`, file, line: 1, column: 1 });
   }
   const positionOf = (offset: number) => {
     const at = lineCounter.linePos(offset);

@@ -453,7 +453,9 @@ export function parseFirewalldListAllZones(file: string, text: string): Firewall
       else if (listKey === "forward-ports") addForwardPort(current.forwardPorts, item, location, diagnostics, file, lineNo);
       return;
     }
-    const kv = /^\s+([a-z -]+):(.*)$/u.exec(raw);
+    // The key starts with a letter: with `[a-z -]+` the indentation and the key both took
+    // spaces, and a long indented line without ':' backtracked quadratically.
+    const kv = /^\s+([a-z][a-z -]*):(.*)$/u.exec(raw);
     if (!kv) {
       diagnostics.push(diagnostic("warning", "firewalld-list-syntax", `line not read: ${JSON.stringify(raw.trim().slice(0, 60))}`, file, lineNo, 1));
       return;

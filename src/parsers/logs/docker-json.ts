@@ -33,7 +33,7 @@ export async function* readDockerJson(chunks: AsyncIterable<Buffer>, options: Lo
     for await (const raw of readLines(chunks, {
       filter: options.filter ?? null,
       maxLineBytes,
-      onLongLine: (line, bytes) => diagnostics.report("warning", "log-line-too-long", `line ${line} is ${bytes} bytes long; skipped`, line),
+      onLongLine: (line, bytes) => diagnostics.report("warning", "log-line-too-long", `line ${line} is at least ${bytes} bytes long (a reader streaming the log stops counting there); skipped`, line),
     })) {
       const text = raw.bytes.toString("utf8").trim();
       if (text.length === 0) continue;

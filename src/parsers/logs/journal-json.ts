@@ -53,14 +53,17 @@ export function journalRecord(
 
 /** A JSON field value as text: strings as they are, byte arrays decoded as UTF-8, the first of repeated values. */
 export function journalJsonValue(value: unknown): string | null | undefined {
-  if (value === null) return null;
-  if (typeof value === "string") return value;
-  if (typeof value === "number") return String(value);
-  if (Array.isArray(value)) {
-    if (value.length > 0 && value.every((item) => typeof item === "number")) return bytesToText(value as number[]);
-    if (value.length === 0) return "";
-    return journalJsonValue(value[0]);
+  // A loop, not recursion: `[[[…]]]` nested 100,000 deep overflowed the stack and ended the
+  // reading of the whole log at that entry.
+  let current = value;
+  while (Array.isArray(current)) {
+    if (current.length > 0 && current.every((item) => typeof item === "number")) return bytesToText(current as number[]);
+    if (current.length === 0) return "";
+    current = current[0];
   }
+  if (current === null) return null;
+  if (typeof current === "string") return current;
+  if (typeof current === "number") return String(current);
   return undefined;
 }
 
@@ -118,7 +121,7 @@ async function* readJsonLines(chunks: AsyncIterable<Buffer>, options: LogReadOpt
   for await (const raw of readLines(chunks, {
     filter: lineFilter,
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-    onLongLine: (line, bytes) => diagnostics.report("warning", "log-line-too-long", `line ${line} is ${bytes} bytes long; skipped`, line),
+    onLongLine: (line, bytes) => diagnostics.report("warning", "log-line-too-long", `line ${line} is at least ${bytes} bytes long (a reader streaming the log stops counting there); skipped`, line),
   })) {
     const text = raw.bytes.toString("utf8").trim();
     if (text.length === 0) continue;
@@ -155,7 +158,7 @@ async function* readPretty(chunks: AsyncIterable<Buffer>, options: LogReadOption
   let startLine = 0;
   for await (const raw of readLines(chunks, {
     maxLineBytes: maxObjectBytes,
-    onLongLine: (line, bytes) => diagnostics.report("warning", "log-line-too-long", `line ${line} is ${bytes} bytes long; skipped`, line),
+    onLongLine: (line, bytes) => diagnostics.report("warning", "log-line-too-long", `line ${line} is at least ${bytes} bytes long (a reader streaming the log stops counting there); skipped`, line),
   })) {
     const bytes = raw.bytes;
     let segmentStart = depth > 0 ? 0 : -1;

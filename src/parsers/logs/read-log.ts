@@ -47,6 +47,11 @@ export async function* readLog(absolutePath: string, options: ReadLogOptions): A
     diagnostics.report("warning", "log-unreadable", `cannot read the log (${errorText(error)}); skipped`);
     return;
   }
+  const encoding = unreadableEncoding(head);
+  if (encoding) {
+    new DiagnosticLimiter(options.file, options.onDiagnostic).report("warning", "invalid-encoding", encoding, 1);
+    return;
+  }
   const format = options.format ?? sniffLogFormat(head, options.file);
   switch (format) {
     case "journal-json":
@@ -67,4 +72,20 @@ export async function* readLog(absolutePath: string, options: ReadLogOptions): A
       yield* readTextLog(chunks, options, "text");
       return;
   }
+}
+
+/**
+ * Logs are read as UTF-8 (or ASCII) bytes split at LF. A UTF-16 log (byte-order mark) or one
+ * whose lines end in CR alone would be read as one line of noise with no event in it; say so
+ * instead of reporting a clean log.
+ */
+export function unreadableEncoding(head: Buffer): string | null {
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) {
+    return "the log is UTF-16 (it starts with a byte-order mark); stacklint reads logs as UTF-8, so none of it was read. Convert it with iconv -f UTF-16 -t UTF-8";
+  }
+  const sample = head.subarray(0, 64 * 1024);
+  if (!sample.includes(0x0a) && sample.indexOf(0x0d) !== -1 && sample.indexOf(0x0d) < sample.length - 1) {
+    return "the log's lines end in CR alone, not LF; stacklint splits logs at LF, so none of it was read. Convert it with tr '\\r' '\\n'";
+  }
+  return null;
 }

@@ -287,7 +287,7 @@ export async function* readTextLog(chunks: AsyncIterable<Buffer>, options: LogRe
       maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       alwaysFirstLine: mode === "text",
       trackHeaders: mode === "text",
-      onLongLine: (line, bytes) => diagnostics.report("warning", "log-line-too-long", `line ${line} is ${bytes} bytes long; skipped`, line),
+      onLongLine: (line, bytes) => diagnostics.report("warning", "log-line-too-long", `line ${line} is at least ${bytes} bytes long (a reader streaming the log stops counting there); skipped`, line),
     })) {
       const text = raw.bytes.toString("utf8");
       if (raw.line === 1 && mode === "text") {

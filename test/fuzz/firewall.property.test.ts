@@ -1,0 +1,3 @@
+import { propertySuite } from "./suite.js";
+
+propertySuite("firewall parsers hold on hostile input", (t) => t.name.startsWith("firewall/"));

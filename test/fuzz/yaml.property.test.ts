@@ -1,0 +1,3 @@
+import { isYamlTarget, propertySuite } from "./suite.js";
+
+propertySuite("YAML parsers hold on hostile input", isYamlTarget);
