@@ -5,7 +5,7 @@ import { COVERED_MODULES, TARGETS } from "./targets.js";
 
 /** A new parser file must come with a fuzz target: add it to test/fuzz/targets.ts. */
 describe("every parser and reader has a property test", () => {
-  const modules = fg.sync(["src/parsers/**/*.ts", "src/discover/read-text.ts", "src/ingest/*.ts", "src/redact.ts"], { cwd: repoRoot }).sort();
+  const modules = fg.sync(["src/parsers/**/*.ts", "src/discover/read-text.ts", "src/discover/tar.ts", "src/ingest/*.ts", "src/redact.ts"], { cwd: repoRoot }).sort();
 
   it.each(modules)("%s is covered", (module) => {
     expect(COVERED_MODULES[module], `${module} has no fuzz target in test/fuzz/targets.ts`).toBeDefined();

@@ -14,7 +14,10 @@ import { parseDateFile } from "../../src/ingest/runtime.js";
 import type { Diagnostic } from "../../src/model/diagnostic.js";
 import { parseCompose, parseShortPort } from "../../src/parsers/compose.js";
 import { parseEnvFile } from "../../src/parsers/env-file.js";
+import type { FirewallKind } from "../../src/discover/classify.js";
+import { readTar, TarFormatError } from "../../src/discover/tar.js";
 import { parsePortRange } from "../../src/parsers/firewall/common.js";
+import { parseFirewallFile } from "../../src/parsers/firewall/document.js";
 import { parseFirewalldConf, parseFirewalldListAllZones, parseFirewalldServiceXml, parseFirewalldZoneXml } from "../../src/parsers/firewall/firewalld.js";
 import { detectFirewallFormat, parseFirewall, type FirewallFormat } from "../../src/parsers/firewall/index.js";
 import { parseIptablesList } from "../../src/parsers/firewall/iptables-list.js";
@@ -125,6 +128,7 @@ const line = (name: string, seeds: string[], pieces: readonly string[], parse: (
 });
 
 const TOPOLOGY_KINDS: TopologyKind[] = ["systemd-unit", "memcached-env", "memcached-conf", "sysctl-conf", "sysctl-dump", "proc-somaxconn", "kernel-version", "cpu-info", "socket-table", "ip-addr", "etc-hosts", "compose", "kolla-globals", "kolla-passwords", "ansible-inventory", "kolla-config-json"];
+const FIREWALL_KINDS: FirewallKind[] = ["iptables-save", "iptables-list", "nft", "nft-json", "firewalld-zone-xml", "firewalld-service-xml", "firewalld-conf", "firewalld-list-all-zones", "openstack-security-group-rules"];
 const FIREWALL_FORMATS: FirewallFormat[] = ["iptables-save", "iptables-list", "nft", "nft-json", "firewalld-zone-xml", "firewalld-list-all-zones", "openstack-security-group-rules"];
 const COUNTER_KINDS: CounterSourceKind[] = ["memcached-stats", "memcached-settings", "netstat-statistics", "nstat", "proc-net-netstat"];
 
@@ -141,6 +145,7 @@ const SEEDS = {
   logs: ["fixtures/parsers/logs/**/*", "fixtures/fuzz-seeds/journald/*", "fixtures/fuzz-seeds/docker-logs/*", "fixtures/rules/**/*.log", "fixtures/rules/**/journal*"],
   counters: ["fixtures/parsers/logs/memcached-*", "fixtures/rules/**/netstat*", "fixtures/rules/**/proc/net/*", "fixtures/rules/**/*stats*"],
   date: ["fixtures/rules/**/date"],
+  tar: ["fixtures/fuzz-seeds/tar/*.tar"],
 };
 
 export const TARGETS: readonly FuzzTarget[] = [
@@ -214,6 +219,45 @@ export const TARGETS: readonly FuzzTarget[] = [
   config("firewall/firewalld-list-all-zones", SEEDS.firewall, ["public (active)", "  services: ssh", "  ports: 11211/tcp", "  rich rules: ", '\trule family="ipv4" source address="10.0.0.0/8" port port="11211" protocol="tcp" accept', "\n", ...FIREWALL_PIECES], (t) => d(parseFirewalldListAllZones(FUZZ_FILE, t))),
   config("firewall/firewalld-conf", SEEDS.firewall, ["DefaultZone=", "public", "#", "\n"], (t) => ({ diagnostics: [], value: parseFirewalldConf(FUZZ_FILE, t) })),
   config("firewall/security-groups", SEEDS.firewall, ['[{"', '"port_range_min": 11211', '"remote_ip_prefix": "0.0.0.0/0"', '"direction": "ingress"', "}]", ",", "null"], (t) => d(parseSecurityGroupRulesJson(FUZZ_FILE, t))),
+  {
+    // The classified-file entry the model builder calls, for every firewall kind.
+    name: "firewall/document",
+    input: "text",
+    seeds: SEEDS.firewall,
+    pieces: FIREWALL_PIECES,
+    run: (input) => {
+      const t = text(input);
+      const results = FIREWALL_KINDS.map((kind) => parseFirewallFile(kind, FUZZ_FILE, t));
+      return { diagnostics: results.flatMap((r) => r.diagnostics), value: results.map((r) => r.document) };
+    },
+  },
+  {
+    // Archive members are hostile input too: a malformed header is a TarFormatError (which the
+    // archive reader turns into a diagnostic), never another exception or a hang.
+    name: "discover/tar",
+    input: "bytes",
+    seeds: SEEDS.tar,
+    run: async (input) => {
+      const all = bytes(input);
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < all.length; i += 509) pieces.push(Buffer.from(all.subarray(i, i + 509)));
+      const members: { name: string; type: string; bytes: number }[] = [];
+      async function* source(): AsyncIterable<Buffer> {
+        yield* pieces;
+      }
+      try {
+        const result = await readTar(source(), (header) => {
+          const member = { name: header.name, type: header.type, bytes: 0 };
+          members.push(member);
+          return { write: (chunk: Buffer) => void (member.bytes += chunk.length), end: () => undefined };
+        });
+        return { diagnostics: [], value: { members, result } };
+      } catch (error) {
+        if (!(error instanceof TarFormatError)) throw error;
+        return { diagnostics: [{ severity: "error", code: "archive-corrupt", message: error.message, file: FUZZ_FILE }], value: { members } };
+      }
+    },
+  },
   {
     name: "firewall/index",
     input: "text",
@@ -291,6 +335,8 @@ export const COVERED_MODULES: Readonly<Record<string, readonly string[]>> = {
   "src/parsers/compose.ts": ["compose"],
   "src/parsers/env-file.ts": ["env-file/systemd", "env-file/shell"],
   "src/parsers/firewall/common.ts": ["firewall/index"],
+  "src/parsers/firewall/document.ts": ["firewall/document"],
+  "src/discover/tar.ts": ["discover/tar"],
   "src/parsers/firewall/firewalld.ts": ["firewall/firewalld-zone-xml", "firewall/firewalld-service-xml", "firewall/firewalld-list-all-zones", "firewall/firewalld-conf"],
   "src/parsers/firewall/index.ts": ["firewall/index"],
   "src/parsers/firewall/iptables-list.ts": ["firewall/iptables-list"],
