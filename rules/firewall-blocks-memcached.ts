@@ -1,4 +1,4 @@
-import { clientLabel, hostName, onHost } from "../src/engine/describe.js";
+import { clientLabel, describeFirewallPath, hostName, onHost } from "../src/engine/describe.js";
 import type { RelatedLocation } from "../src/engine/rule.js";
 import { defineRule } from "../src/engine/rule.js";
 import type { Deployment, FirewallPath, HostPathVerdict, RulesetVerdict } from "../src/model/deployment.js";
@@ -52,7 +52,7 @@ export default defineRule({
             verdict: side.verdict === "reject" ? "reject" : "drop",
             packet: packetText(deployment, path, side),
             hook: side.hook === "input" ? "input" : "output",
-            path: ruleset.path.join(" → ") || "(no rule reached)",
+            path: describeFirewallPath(ruleset.path),
             port: path.port,
             decider: ruleset.decidingRule ? "rule" : "policy",
             reason: ruleset.unknownReason ?? "a rule cannot be decided",

@@ -1,4 +1,4 @@
-import { hostName } from "../src/engine/describe.js";
+import { describeFirewallPath, hostName } from "../src/engine/describe.js";
 import { findContainingCidr, isPublicAddress, parseCidrList, parseIp } from "../src/engine/ip.js";
 import type { RelatedLocation } from "../src/engine/rule.js";
 import { defineRule } from "../src/engine/rule.js";
@@ -92,7 +92,7 @@ export default defineRule({
             file: ruleset.file,
             target: chosen.target.text,
             source: exposure.source === null ? "any source" : `${exposure.source}, outside the trusted networks`,
-            path: ruleset.path.join(" → ") || "(no rule reached)",
+            path: describeFirewallPath(ruleset.path),
             port: chosen.target.port,
             reason: ruleset.unknownReason ?? "a rule cannot be decided",
           },

@@ -61,3 +61,18 @@ export function memcachedMessageReports(deployment: Deployment, conditions: Read
   }
   return reports;
 }
+
+/** Steps shown at each end of a long firewall path; the chains between are counted, not listed. */
+const PATH_ENDS = 6;
+
+/**
+ * A firewall path for a message: `INPUT → MEMCACHED → REJECT at line 11`. A path through a
+ * chain of thousands of jumps (hostile or generated rulesets) keeps its first and last steps and
+ * says how many it leaves out, so one finding never grows with the ruleset.
+ */
+export function describeFirewallPath(path: readonly string[]): string {
+  if (path.length === 0) return "(no rule reached)";
+  if (path.length <= 2 * PATH_ENDS + 1) return path.join(" → ");
+  const hidden = path.length - 2 * PATH_ENDS;
+  return [...path.slice(0, PATH_ENDS), `… ${hidden} more …`, ...path.slice(-PATH_ENDS)].join(" → ");
+}

@@ -1,7 +1,7 @@
 import type { AnalysisResult } from "../engine/result.js";
 import { snippetKey } from "../engine/result.js";
 import type { Finding, Level } from "../engine/rule.js";
-import { hostName, serverList } from "../engine/describe.js";
+import { describeFirewallPath, hostName, serverList } from "../engine/describe.js";
 import type { SourceLocation } from "../model/source.js";
 import type { CacheRoute, HostPathVerdict, MemcachedInstance } from "../model/deployment.js";
 import { decidingLocation } from "../model/host-firewall.js";
@@ -218,10 +218,10 @@ function firewallLines(result: AnalysisResult, route: CacheRoute, paint: (s: Pai
     if (v === null || v.verdict === "none") return null;
     const host = hostName(deployment, v.hostId);
     const hook = v.hook === "input" ? "in" : "out";
-    if (v.verdict === "accept") return paint("green", `${host} ${hook}: accept ${v.rulesets.map((r) => r.path.join(" → ")).join(" | ")}`);
+    if (v.verdict === "accept") return paint("green", `${host} ${hook}: accept ${v.rulesets.map((r) => describeFirewallPath(r.path)).join(" | ")}`);
     const decisive = v.rulesets[v.decidedBy ?? 0]!;
     const where = decidingLocation(decisive);
-    const detail = `${decisive.path.join(" → ")}${where ? ` (${where.file}:${where.line})` : ""}`;
+    const detail = `${describeFirewallPath(decisive.path)}${where ? ` (${where.file}:${where.line})` : ""}`;
     if (v.verdict === "unknown") return paint("dim", `${host} ${hook}: unknown, ${decisive.unknownReason ?? "undecidable rule"}${where ? ` (${where.file}:${where.line})` : ""}`);
     return paint("red", `${host} ${hook}: ${v.verdict} ${detail}`);
   };

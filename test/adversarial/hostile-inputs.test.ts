@@ -286,6 +286,40 @@ describe("firewall jump chains: 20,000 deep, and cycles, through the format entr
     expect(ms).toBeLessThan(10_000);
   });
 
+  it("a whole run: SL301 on a 20,000-deep chain names the deciding rule and keeps its message short; a cycle is a note", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "stacklint-deep-chain-"));
+    try {
+      const depth = 20_000;
+      const lines = ["*filter", ":INPUT ACCEPT [0:0]", ...Array.from({ length: depth }, (_, i) => `:C${i} - [0:0]`), "-A INPUT -j C0"];
+      for (let i = 0; i < depth - 1; i++) lines.push(`-A C${i} -j C${i + 1}`);
+      lines.push(`-A C${depth - 1} -p tcp --dport 11211 -j DROP`, "COMMIT");
+      for (const [host, ruleset] of [
+        ["deep", lines.join("\n")],
+        ["cycle", "*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j A\nCOMMIT"],
+      ] as const) {
+        mkdirSync(path.join(root, host, "proxy1/etc/swift"), { recursive: true });
+        mkdirSync(path.join(root, host, "ctl1/etc/sysconfig"), { recursive: true });
+        mkdirSync(path.join(root, host, "ctl1/sos_commands/networking"), { recursive: true });
+        mkdirSync(path.join(root, host, "proxy1/sos_commands/networking"), { recursive: true });
+        writeFileSync(path.join(root, host, "proxy1/etc/swift/proxy-server.conf"), PROXY);
+        writeFileSync(path.join(root, host, "proxy1/sos_commands/networking/ip_-o_addr"), "2: eth0    inet 10.0.0.21/24 brd 10.0.0.255 scope global eth0\n");
+        writeFileSync(path.join(root, host, "ctl1/sos_commands/networking/ip_-o_addr"), "2: eth0    inet 10.0.0.11/24 brd 10.0.0.255 scope global eth0\n");
+        writeFileSync(path.join(root, host, "ctl1/etc/sysconfig/iptables"), `${ruleset}\n`);
+      }
+      const deep = await analyze({ inputs: ["deep"], baseDirectory: root });
+      const blocked = deep.findings.filter((f) => f.ruleId === "SL301");
+      expect(blocked.map((f) => [f.level, f.location.file, f.location.line])).toEqual([["error", "deep/proxy1/etc/swift/proxy-server.conf", 9]]);
+      expect(blocked[0]!.message).toContain("INPUT → C0 → C1 → C2 → C3 → C4 → … 19990 more … → C19995 → C19996 → C19997 → C19998 → C19999 → DROP at line 40003.");
+      expect(blocked[0]!.message.length).toBeLessThan(800);
+      expect(blocked[0]!.related?.map((r) => [r.location.file, r.location.line])).toEqual([["deep/ctl1/etc/sysconfig/iptables", 2 * depth + 3]]);
+      expect(render(deep, "human").length).toBeLessThan(20_000);
+      const cycle = await analyze({ inputs: ["cycle"], baseDirectory: root });
+      expect(cycle.findings.filter((f) => f.ruleId === "SL301").map((f) => [f.level, f.message.match(/loops back/u)?.[0]])).toEqual([["note", "loops back"]]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("iptables-save and nft: a jump cycle ends as unknown with the reason and line", () => {
     const iptables = parseFirewall("iptables-save", "rules.v4", "*filter\n:INPUT DROP [0:0]\n:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j A\nCOMMIT\n");
     expect(evaluate(iptables.ruleset, syn)).toMatchObject({ verdict: "unknown", unknownReason: expect.stringMatching(/loops back/u), unknownLocation: { file: "rules.v4", line: 7 } });
