@@ -65,8 +65,20 @@ export function parseServerEntry(raw: string, syntax: ServerSyntax, location: So
       // Unbracketed IPv6 (or garbage): the last group may or may not be a port.
       host = rest;
       const family = looksLikeIpv6(rest) ? "ipv6" : "invalid";
-      const problem =
-        syntax === "swift"
+      // Only an address that parses as IPv6 is called one: `user:password@host:port` (credentials
+      // memcached has no syntax for) or other text with several colons is named for what it is.
+      const what =
+        family === "ipv6"
+          ? null
+          : rest.includes("@")
+            ? `'${entry}' looks like credentials (user:password@host:port), which memcached server lists cannot carry`
+            : `'${entry}' has more than one ':' outside brackets`;
+      const swiftReads = `Swift splits it at ':' and refuses to start ("IPv6 addresses must be between '[]'")`;
+      const problem = what !== null
+        ? syntax === "swift"
+          ? `${what}; ${swiftReads}: write host:port`
+          : `${what}: write host:port`
+        : syntax === "swift"
           ? `'${entry}' is an IPv6 address without brackets; Swift refuses to start ("IPv6 addresses must be between '[]'"): write [addr]:port`
           : syntax === "python-memcached"
             ? `'${entry}' is an IPv6 address without 'inet6:[…]'; python-memcached cannot parse it: write inet6:[addr]:port`
