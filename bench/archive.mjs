@@ -3,7 +3,7 @@
 // read by stacklint against `xz -dc FILE > /dev/null` in the same run; target ratio ≤ 1.5.
 // Needs tar and xz (Debian: tar, xz-utils) and a built dist/. Not a test.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,15 +14,22 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const gigabytes = Number(process.env.BENCH_ARCHIVE_GB ?? "1");
 
 function timed(command, args, options = {}) {
+  return run(command, args, options).then((r) => r.seconds);
+}
+
+function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], ...options });
     let stderr = "";
     child.stderr?.on("data", (d) => (stderr += d));
     child.once("error", reject);
-    child.once("close", (code) => (code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`${command} exited ${code}: ${stderr}`))));
+    child.once("close", (code) => (code === 0 ? resolve({ seconds: (performance.now() - t0) / 1000, stderr }) : reject(new Error(`${command} exited ${code}: ${stderr}`))));
   });
 }
+
+/** GNU time's peak RSS of the process (worker threads included; the xz child is its own process). */
+const GNU_TIME = "/usr/bin/time";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "stacklint-bench-archive-"));
 try {
@@ -32,14 +39,21 @@ try {
   const archive = path.join(root, "sosreport-bench.tar.xz");
   // Fixed mtimes, owners and order: the same bytes on every run. `xz -2 -T2` is what sos runs
   // (`xz -2 -T<threads>`, sos/policies/__init__.py), so the archive has blocks like a real one.
-  execFileSync("sh", ["-c", `tar --sort=name --mtime=2024-05-02 --owner=0 --group=0 --numeric-owner -C "${root}" -cf - sosreport-bench | xz -2 -T2 > "${archive}"`]);
+  // BENCH_XZ_ONE_BLOCK=1: `xz -2 -T1`, one block, which xz decodes on one core only (an archive
+  // made by `tar cJf`); stacklint then parses logs while the archive is still decompressed.
+  const xzThreads = process.env.BENCH_XZ_ONE_BLOCK === "1" ? "-T1" : "-T2";
+  execFileSync("sh", ["-c", `tar --sort=name --mtime=2024-05-02 --owner=0 --group=0 --numeric-owner -C "${root}" -cf - sosreport-bench | xz -2 ${xzThreads} > "${archive}"`]);
   rmSync(bundle, { recursive: true, force: true });
   const generated = (performance.now() - t0) / 1000;
   const compressed = statSync(archive).size;
   execFileSync("sh", ["-c", `cat "${archive}" > /dev/null`]);
   const xzSeconds = await timed("sh", ["-c", `xz -dc "${archive}" > /dev/null`]);
   const cli = path.join(here, "../dist/src/cli.js");
-  const slSeconds = await timed(process.execPath, [cli, archive, "--format", "json", "--fail-on", "never", "--quiet"], { cwd: root });
+  const slArgs = [cli, archive, "--format", "json", "--fail-on", "never", "--quiet"];
+  const withTime = existsSync(GNU_TIME);
+  const sl = await run(withTime ? GNU_TIME : process.execPath, withTime ? ["-f", "stacklint-maxrss-kb %M", process.execPath, ...slArgs] : slArgs, { cwd: root });
+  const slSeconds = sl.seconds;
+  const rssKb = /stacklint-maxrss-kb (\d+)/u.exec(sl.stderr)?.[1];
   const xzAgain = await timed("sh", ["-c", `xz -dc "${archive}" > /dev/null`]);
   // For reference: xz decoding the blocks on every core, as stacklint runs it.
   const xzThreaded = await timed("sh", ["-c", `xz -dc -T0 "${archive}" > /dev/null`]);
@@ -48,7 +62,7 @@ try {
   console.log(
     `${(bytes / 1024 ** 2).toFixed(0)} MB of logs in a ${(compressed / 1024 ** 2).toFixed(0)} MB .tar.xz (generated in ${generated.toFixed(1)} s): ` +
       `stacklint ${slSeconds.toFixed(2)} s, xz -dc ${xzBest.toFixed(2)} s (runs ${xzSeconds.toFixed(2)}, ${xzAgain.toFixed(2)}), ratio ${ratio.toFixed(2)}; ` +
-      `xz -dc -T0 ${xzThreaded.toFixed(2)} s (ratio to it ${(slSeconds / xzThreaded).toFixed(2)}); cores ${os.availableParallelism()}, load ${os.loadavg()[0].toFixed(1)}`,
+      `xz -dc -T0 ${xzThreaded.toFixed(2)} s (ratio to it ${(slSeconds / xzThreaded).toFixed(2)}); peak RSS ${rssKb ? `${(Number(rssKb) / 1024).toFixed(0)} MB` : "not measured (no /usr/bin/time)"}; cores ${os.availableParallelism()}, load ${os.loadavg()[0].toFixed(1)}`,
   );
   console.log(`target: ratio ≤ 1.5 (${ratio <= 1.5 ? "met" : "NOT met"})`);
 } finally {

@@ -14,7 +14,8 @@ import type { AnalysisResult, FileRecord, RuleDescriptor } from "./engine/result
 import { snippetKey } from "./engine/result.js";
 import { DEFAULT_RULE_SETTINGS, type Level, type LevelSetting, type Rule, type RuleSettings } from "./engine/rule.js";
 import { compareFindings, effectiveLevel, runRules } from "./engine/run-rules.js";
-import { ingestRuntime, type RuntimeFile } from "./ingest/runtime.js";
+import { LogPrefetch, type PrefetchedLog } from "./ingest/prefetch.js";
+import { ingestRuntime, logJobFor, type RuntimeFile } from "./ingest/runtime.js";
 import { buildDeployment, type ParsedConfigFile } from "./model/build.js";
 import type { Deployment, Host } from "./model/deployment.js";
 import type { Diagnostic } from "./model/diagnostic.js";
@@ -46,6 +47,13 @@ export interface AnalyzeOptions {
   readonly ignore?: IgnorePatterns;
   /** Findings to hide because they are known (`--baseline FILE`). */
   readonly baseline?: LoadedBaseline;
+  /**
+   * Internal (tests, benchmarks): whether an archive's logs are read while the rest of it is
+   * still decompressed (ingest/prefetch.ts). false: only after the whole archive, as for a
+   * folder; true: always; default: when the decompressor leaves cores idle (readArchive). The
+   * results are the same either way.
+   */
+  readonly overlapLogs?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -94,15 +102,22 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const removeNow = () => {
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   };
+  const prefetch = options.overlapLogs === false ? null : new LogPrefetch();
   try {
-    return await analyzeWith(options, async () => {
-      if (!workspace) {
-        workspace = await mkdtemp(path.join(os.tmpdir(), "stacklint-"));
-        process.once("exit", removeNow);
-      }
-      return workspace;
-    });
+    return await analyzeWith(
+      options,
+      async () => {
+        if (!workspace) {
+          workspace = await mkdtemp(path.join(os.tmpdir(), "stacklint-"));
+          process.once("exit", removeNow);
+        }
+        return workspace;
+      },
+      prefetch,
+    );
   } finally {
+    // The workers that read logs ahead stop before their files are removed.
+    await prefetch?.close();
     if (workspace) {
       process.removeListener("exit", removeNow);
       await rm(workspace, { recursive: true, force: true });
@@ -110,7 +125,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   }
 }
 
-async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<string>): Promise<AnalysisResult> {
+async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<string>, prefetch: LogPrefetch | null): Promise<AnalysisResult> {
   const baseDirectory = path.resolve(options.baseDirectory ?? process.cwd());
   const rules = options.rules ?? allRules;
   const levels = resolveRuleLevels(options.ruleLevels ?? new Map(), rules);
@@ -121,7 +136,10 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
   const count = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
 
   const archiveLimits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.archiveLimits };
-  const discovery = await discover(options.inputs, baseDirectory, options.ignore, { archives: { limits: archiveLimits, workspace, ...(options.onProgress ? { onProgress: options.onProgress } : {}) } });
+  const readAhead = prefetch ? logReadAhead(prefetch, settings.logYear) : null;
+  const discovery = await discover(options.inputs, baseDirectory, options.ignore, {
+    archives: { limits: archiveLimits, workspace, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(readAhead ? { handoff: { onMember: readAhead.onMember, when: options.overlapLogs === true ? "always" : "auto" } } : {}) },
+  });
   diagnostics.push(...discovery.diagnostics);
   if (discovery.ignoredDirectories > 0) skipped["ignored-directory"] = discovery.ignoredDirectories;
   if (discovery.ignoredByConfig > 0) skipped["ignored-by-config"] = discovery.ignoredByConfig;
@@ -214,8 +232,10 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
   const built = buildDeployment(hosts, parsed, { files: topologyFiles, namedHosts: options.hosts ?? [], firewallFiles });
   diagnostics.push(...built.topologyDiagnostics);
   const { topologyDiagnostics: _topologyDiagnostics, ...configured } = built;
-  // Logs are read after the configuration: the proxy's log_msg_template says how access lines look.
-  const ingest = await ingestRuntime(runtimeFiles, configured, { logYear: settings.logYear });
+  // Logs are read after the configuration (the proxy's log_msg_template says how access lines
+  // look), except those an archive handed over early: kept only if read with the same template.
+  const prefetched = readAhead ? await readAhead.finish() : undefined;
+  const ingest = await ingestRuntime(runtimeFiles, configured, { logYear: settings.logYear, ...(prefetched ? { prefetched } : {}) });
   diagnostics.push(...ingest.diagnostics);
   for (const file of ingest.unrecognized) count("unrecognized");
   const deployment: Deployment = { ...configured, runtime: ingest.runtime };
@@ -251,6 +271,60 @@ async function analyzeWith(options: AnalyzeOptions, workspace: () => Promise<str
   };
   Object.defineProperty(result, SCRUB, { value: (text: string, encode?: (secret: string) => string) => secrets.scrub(text, encode), enumerable: false });
   return result;
+}
+
+/**
+ * Reads an archive's logs while the rest of it is decompressed. The access template a log is read
+ * with is the one the host's Swift configs seen so far give (Swift's default when none yet); the
+ * year hint is what the host's files give at that moment. ingestRuntime keeps a result only if
+ * the whole configuration gives the same job, and reads the log again otherwise.
+ */
+function logReadAhead(prefetch: LogPrefetch, logYear: number | null): { onMember: (file: DiscoveredFile) => void; finish: () => Promise<Map<string, PrefetchedLog>> } {
+  const swiftConfigs = new Map<string, DiscoveredFile[]>();
+  const starting: Promise<void>[] = [];
+  const guessTemplate = async (hostId: string, configs: readonly DiscoveredFile[]): Promise<string | undefined> => {
+    const parsed: ParsedConfigFile[] = [];
+    for (const file of configs) {
+      const outcome = await parseOne(file, new SecretRegistry(), classifyPath(file.pathInInput));
+      if ("ini" in outcome) parsed.push({ file: file.displayPath, hostId, kind: outcome.kind, ini: outcome.ini });
+    }
+    if (parsed.length === 0) return undefined;
+    const host: Host = { id: hostId, name: hostId, nameSource: "folder", addresses: [], aliases: [], addressEvidence: [] };
+    return buildDeployment([host], parsed).swiftPipelines.find((p) => p.hostId === hostId && p.accessLogTemplate)?.accessLogTemplate?.value;
+  };
+  const onMember = (file: DiscoveredFile) => {
+    const verdict = classifyPath(file.pathInInput);
+    const { hostId, rootAbsolute } = assignHost(file);
+    if ("kind" in verdict && verdict.kind.startsWith("swift-")) {
+      const list = swiftConfigs.get(hostId) ?? [];
+      list.push(file);
+      swiftConfigs.set(hostId, list);
+      return;
+    }
+    const sniff = "sniff" in verdict && verdict.sniff === "runtime";
+    if (!sniff && !("runtime" in verdict && verdict.runtime === "log")) return;
+    const configs = [...(swiftConfigs.get(hostId) ?? [])];
+    starting.push(
+      (async () => {
+        try {
+          // A journal export outside the usual names is a log by its first bytes, as below.
+          if (sniff && (await sniffRuntime(file.absolutePath)) !== "log") return;
+          const template = await guessTemplate(hostId, configs);
+          // No cache of year hints: the bundle's `date` file may still be on its way.
+          prefetch.submit(await logJobFor({ file, hostRoot: rootAbsolute }, template, logYear, new Map()));
+        } catch {
+          // Not read ahead: read after the archive, as for a folder.
+        }
+      })(),
+    );
+  };
+  return {
+    onMember,
+    finish: async () => {
+      await Promise.all(starting);
+      return prefetch.finish();
+    },
+  };
 }
 
 /**

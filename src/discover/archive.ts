@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, open, rm, stat, utimes, constants as fsConstants } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { createGunzip } from "node:zlib";
 import type { Diagnostic } from "../model/diagnostic.js";
@@ -79,7 +80,20 @@ const TOOLS: Record<"xz" | "bzip2", { command: string; debianPackage: string }> 
 
 class LimitError extends Error {}
 
-export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, onProgress?: (progress: ArchiveProgress) => void): Promise<ArchiveReading> {
+/**
+ * Members handed over while the archive is still read (analyze.ts parses logs this way,
+ * overlapping decompression and parsing). `onMember` is called as soon as a kept member is
+ * completely written to the temporary folder (its time set). "auto": only when the decompressor
+ * leaves cores idle — not for an xz archive of several blocks on a multi-core machine, which
+ * `xz -T0` already decodes on every core (measured on 2 cores: reading ahead there only added
+ * contention, +4 % wall time; with a one-block xz it saved 9 %).
+ */
+export interface MemberHandoff {
+  readonly onMember: (file: DiscoveredFile) => void;
+  readonly when: "auto" | "always";
+}
+
+export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, onProgress?: (progress: ArchiveProgress) => void, handoff?: MemberHandoff): Promise<ArchiveReading> {
   const diagnostics: Diagnostic[] = [];
   const skippedEntries: ArchiveReading["skippedEntries"][number][] = [];
   const files: DiscoveredFile[] = [];
@@ -97,6 +111,8 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
     diagnose("error", "unreadable-file", `cannot read the archive (${errorCode(error)}); skipped`);
     return { files, diagnostics, skippedEntries, symlinks: [] };
   }
+
+  const onMember = handoff && (handoff.when === "always" || !(format === "xz" && availableParallelism() > 1 && (await xzBlockCount(input.absolutePath)) > 1)) ? handoff.onMember : undefined;
 
   /** Regular members by sanitized path: where their bytes went (null: not kept). */
   const members = new Map<string, { kept: string | null }>();
@@ -226,7 +242,9 @@ export async function readArchive(input: ArchiveInput, limits: ArchiveLimits, on
         if (header.mtime > 0) await utimes(destination.absolutePath, header.mtime, header.mtime);
         unfinished = null;
         members.set(name, { kept: destination.absolutePath });
-        files.push(memberFile(input, name));
+        const file = memberFile(input, name);
+        files.push(file);
+        onMember?.(file);
       },
     };
   };
@@ -362,6 +380,47 @@ function resolveSymlink(member: string, target: string): { path: string } | { un
     } else parts.push(segment);
   }
   return { path: parts.join("/") };
+}
+
+/**
+ * Blocks in the (last) stream of an xz file, from its index (xz file format 1.0.4, §2.1.2.2
+ * Stream Footer, §4 Index): xz -T0 decodes several blocks on several cores, one block on one.
+ * 0 when the file does not end as an xz stream should (the reader then finds what is wrong).
+ */
+export async function xzBlockCount(absolutePath: string): Promise<number> {
+  let handle;
+  try {
+    handle = await open(absolutePath, "r");
+    let end = (await handle.stat()).size;
+    // Stream Padding: null bytes in multiples of four after the stream.
+    const word = Buffer.alloc(4);
+    while (end >= 12 + 4) {
+      await handle.read(word, 0, 4, end - 4);
+      if (word.readUInt32LE(0) !== 0) break;
+      end -= 4;
+    }
+    const footer = Buffer.alloc(12);
+    if (end < 12 + 12) return 0;
+    await handle.read(footer, 0, 12, end - 12);
+    if (footer[10] !== 0x59 || footer[11] !== 0x5a) return 0;
+    const indexSize = (footer.readUInt32LE(4) + 1) * 4;
+    const indexStart = end - 12 - indexSize;
+    if (indexStart < 12) return 0;
+    const head = Buffer.alloc(10);
+    const { bytesRead } = await handle.read(head, 0, 10, indexStart);
+    if (bytesRead < 2 || head[0] !== 0x00) return 0;
+    // Number of Records: a multibyte integer, seven bits per byte, lowest first.
+    let records = 0;
+    for (let i = 1, shift = 0; i < bytesRead && shift < 63; i++, shift += 7) {
+      records += (head[i]! & 0x7f) * 2 ** shift;
+      if ((head[i]! & 0x80) === 0) return records;
+    }
+    return 0;
+  } catch {
+    return 0;
+  } finally {
+    await handle?.close();
+  }
 }
 
 /** By magic bytes, not by name: a `.tar.gz` that is plain tar is still read. */

@@ -2,7 +2,7 @@ import { lstat, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import fg from "fast-glob";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { ARCHIVE_NAME, readArchive, type ArchiveLimits, type ArchiveProgress } from "./archive.js";
+import { ARCHIVE_NAME, readArchive, type ArchiveLimits, type ArchiveProgress, type MemberHandoff } from "./archive.js";
 
 export interface DiscoveredFile {
   readonly absolutePath: string;
@@ -42,6 +42,8 @@ export interface DiscoverOptions {
     readonly limits: ArchiveLimits;
     readonly workspace: () => Promise<string>;
     readonly onProgress?: (progress: ArchiveProgress) => void;
+    /** Each member kept in the temporary folder, as soon as it is complete (see readArchive). */
+    readonly handoff?: MemberHandoff;
   };
 }
 
@@ -85,7 +87,7 @@ export async function discover(inputs: readonly string[], baseDirectory: string,
     archivesRead.add(absolutePath);
     const extractRoot = path.join(await archives.workspace(), String(archiveCount++));
     await mkdir(extractRoot, { mode: 0o700 });
-    const reading = await readArchive({ absolutePath, displayPath, inputIndex, extractRoot }, archives.limits, archives.onProgress);
+    const reading = await readArchive({ absolutePath, displayPath, inputIndex, extractRoot }, archives.limits, archives.onProgress, archives.handoff);
     files.push(...reading.files);
     diagnostics.push(...reading.diagnostics);
     skippedEntries.push(...reading.skippedEntries);

@@ -14,6 +14,7 @@ import type { RuntimeEvidence } from "../model/runtime/evidence.js";
 import { compileAccessLogTemplate } from "../parsers/logs/access-log.js";
 import { parseCounterFile } from "../parsers/logs/counters.js";
 import type { YearHint } from "../parsers/logs/record.js";
+import { sameLogJob, type PrefetchedLog } from "./prefetch.js";
 import { readLogEvents, type LogJob, type LogJobSummary } from "./read-events.js";
 
 export interface RuntimeFile {
@@ -29,6 +30,8 @@ export interface RuntimeIngestOptions {
   readonly logYear: number | null;
   /** Worker threads for logs; default: the machine's parallelism when the logs are big. */
   readonly workers?: number;
+  /** Logs already read while the archive was decompressed (prefetch.ts), by display path: used when their job is this one. */
+  readonly prefetched?: ReadonlyMap<string, PrefetchedLog>;
 }
 
 export interface RuntimeIngest {
@@ -68,9 +71,6 @@ export async function ingestRuntime(files: readonly RuntimeFile[], deployment: D
   const years = new Map<string, Promise<YearHint | undefined>>();
   const jobs: { job: LogJob; hostId: string; bytes: number; templateLocation: Deployment["swiftPipelines"][number]["accessLogTemplate"] }[] = [];
   for (const entry of files.filter((f) => f.kind === "log")) {
-    let yearHint = years.get(entry.hostRoot);
-    if (!yearHint) years.set(entry.hostRoot, (yearHint = yearFor(entry.hostRoot, options.logYear)));
-    const hint = (await yearHint) ?? (await assumedYear(entry.file.absolutePath));
     const pipeline = deployment.swiftPipelines.find((p) => p.hostId === entry.hostId && p.accessLogTemplate);
     const template = pipeline?.accessLogTemplate;
     if (template) {
@@ -79,7 +79,7 @@ export async function ingestRuntime(files: readonly RuntimeFile[], deployment: D
     }
     const bytes = (await stat(entry.file.absolutePath).catch(() => ({ size: 0 }))).size;
     jobs.push({
-      job: { absolutePath: entry.file.absolutePath, file: entry.file.displayPath, ...(hint ? { year: hint } : {}), ...(template ? { accessTemplate: template.value } : {}) },
+      job: await logJobFor(entry, template?.value, options.logYear, years),
       hostId: entry.hostId,
       bytes,
       templateLocation: template,
@@ -111,20 +111,57 @@ export async function ingestRuntime(files: readonly RuntimeFile[], deployment: D
     });
   };
 
-  const totalBytes = jobs.reduce((sum, j) => sum + j.bytes, 0);
+  // A log read ahead with this very job gives what reading it now would; the others are read now.
+  const ready = (job: LogJob) => {
+    const prefetched = options.prefetched?.get(job.file);
+    return prefetched && sameLogJob(prefetched.job, job) ? prefetched : undefined;
+  };
+  const replay = (prefetched: PrefetchedLog) => {
+    const hostId = byFile.get(prefetched.job.file)!.hostId;
+    for (const event of prefetched.events) collector.add(prefetched.job.file, hostId, event);
+    onDone(prefetched.job.file, prefetched.summary);
+  };
+  const unread = jobs.filter((j) => !ready(j.job));
+  const totalBytes = unread.reduce((sum, j) => sum + j.bytes, 0);
   const workerScript = fileURLToPath(new URL("./log-worker.js", import.meta.url));
-  const workers = options.workers ?? (totalBytes >= WORKER_THRESHOLD_BYTES ? Math.min(os.availableParallelism(), jobs.length) : 0);
+  const workers = options.workers ?? (totalBytes >= WORKER_THRESHOLD_BYTES ? Math.min(os.availableParallelism(), unread.length) : 0);
   // Biggest first: the pool finishes together.
   const ordered = [...jobs].sort((a, b) => b.bytes - a.bytes || (a.job.file < b.job.file ? -1 : 1));
   if (workers > 1 && existsSync(workerScript)) {
-    await runPool(workerScript, workers, ordered.map((j) => j.job), onEvents, onDone, diagnostics);
-  } else {
     for (const { job } of ordered) {
+      const prefetched = ready(job);
+      if (prefetched) replay(prefetched);
+    }
+    await runPool(workerScript, workers, ordered.filter((j) => !ready(j.job)).map((j) => j.job), onEvents, onDone, diagnostics);
+  } else {
+    // In this thread, files are fed in the same order whether read ahead or now.
+    for (const { job } of ordered) {
+      const prefetched = ready(job);
+      if (prefetched) {
+        replay(prefetched);
+        continue;
+      }
       const summary = await readLogEvents(job, (event) => collector.add(job.file, byFile.get(job.file)!.hostId, event));
       onDone(job.file, summary);
     }
   }
   return { runtime: collector.finish(), snippets: collector.snippets, diagnostics, unrecognized };
+}
+
+/**
+ * What reading one log needs: its year hint (the flag, else the bundle's `date` file, else the
+ * file's time) and the access template. `years` caches the hint per host root.
+ */
+export async function logJobFor(
+  entry: { readonly file: DiscoveredFile; readonly hostRoot: string },
+  accessTemplate: string | undefined,
+  logYear: number | null,
+  years: Map<string, Promise<YearHint | undefined>>,
+): Promise<LogJob> {
+  let yearHint = years.get(entry.hostRoot);
+  if (!yearHint) years.set(entry.hostRoot, (yearHint = yearFor(entry.hostRoot, logYear)));
+  const hint = (await yearHint) ?? (await assumedYear(entry.file.absolutePath));
+  return { absolutePath: entry.file.absolutePath, file: entry.file.displayPath, ...(hint ? { year: hint } : {}), ...(accessTemplate !== undefined ? { accessTemplate } : {}) };
 }
 
 function runPool(

@@ -330,6 +330,7 @@ export const TARGETS: readonly FuzzTarget[] = [
 export const COVERED_MODULES: Readonly<Record<string, readonly string[]>> = {
   "src/discover/read-text.ts": ["read-text/decodeConfigBytes", "read-text/readConfigText"],
   "src/ingest/log-worker.ts": ["ingest/read-events"], // the worker thread only calls readLogEvents
+  "src/ingest/prefetch.ts": ["ingest/read-events"], // reads logs only through readLogEvents (in workers or this thread)
   "src/ingest/read-events.ts": ["ingest/read-events"],
   "src/ingest/runtime.ts": ["ingest/date-file"],
   "src/parsers/compose.ts": ["compose"],

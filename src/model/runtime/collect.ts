@@ -82,6 +82,12 @@ export function errorKind(error: SwiftMemcacheError): string {
   return `${error.failure} ${error.action}${detail ? `: ${detail}` : ""}`;
 }
 
+/** False for an event that RuntimeCollector.add ignores (access lines other than a client's 503 or 401): it need not be kept. */
+export function collectorUses(ingested: IngestedEvent): boolean {
+  const event = ingested.event;
+  return event.kind !== "proxy-access" || (event.source === null && (event.status === 503 || event.status === 401));
+}
+
 /**
  * Folds ingested events into the bounded aggregates of RuntimeEvidence. Files may be fed in any
  * order and interleaved (worker threads): everything kept is order-independent or sorted at the
