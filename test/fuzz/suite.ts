@@ -1,13 +1,14 @@
 import { appendFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { fuzzSettings, fuzzTarget, seedFiles } from "./property.js";
-import { TARGETS, type FuzzTarget } from "./targets.js";
+import { removeScratch, TARGETS, type FuzzTarget } from "./targets.js";
 
 /** Registers one property test per target; `npm run fuzz` collects the counts from FUZZ_REPORT. */
 export function propertySuite(title: string, select: (target: FuzzTarget) => boolean): void {
   const targets = TARGETS.filter(select);
   const settings = fuzzSettings(TARGETS.length);
   describe(title, () => {
+    afterAll(removeScratch);
     it("has targets", () => expect(targets.length).toBeGreaterThan(0));
     it.each(targets.map((t) => [t.name, t] as const))("%s", async (_name, target) => {
       expect(seedFiles(target.seeds).length, `no fixture matches the seeds of ${target.name}`).toBeGreaterThan(0);

@@ -77,8 +77,16 @@ export interface FuzzTarget {
   run(input: string | Buffer): TargetOutput | Promise<TargetOutput>;
 }
 
-/** One scratch folder per process for the targets that read real files; removed at exit. */
+/**
+ * One scratch folder per process for the targets that read real files. The suites remove it in
+ * afterAll (vitest ends its fork workers without a process "exit" event); the exit hook covers
+ * `npm run fuzz`.
+ */
 let scratch: string | null = null;
+export function removeScratch(): void {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratch = null;
+}
 async function scratchFile(name: string, content: Buffer): Promise<string> {
   if (!scratch) {
     scratch = await mkdtemp(path.join(tmpdir(), "stacklint-fuzz-"));
