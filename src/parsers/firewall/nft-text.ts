@@ -395,8 +395,8 @@ class Parser {
     return table;
   }
 
-  /** `table [family] name { … }` (block) or `add table [family] name` (command). */
-  private parseTable(head: Token, mode: "block" | "command"): void {
+  /** The words of a `table …` or `add chain …` header: every token up to a separator or `{`. */
+  private readHeader(): Token[] {
     const header: Token[] = [];
     while (this.pos < this.tokens.length) {
       const t = this.peek()!;
@@ -404,7 +404,12 @@ class Parser {
       header.push(t);
       this.pos++;
     }
-    const { family, rest } = this.familyAndRest(header);
+    return header;
+  }
+
+  /** `table [family] name { … }` (block) or `add table [family] name` (command). */
+  private parseTable(head: Token, mode: "block" | "command"): void {
+    const { family, rest } = this.familyAndRest(this.readHeader());
     const nameToken = rest[0];
     if (!nameToken) {
       this.warn("nft-syntax", "table without a name", head, "error");
@@ -615,14 +620,7 @@ class Parser {
     }
     if (object?.text === "chain") {
       this.pos++;
-      const header: Token[] = [];
-      while (this.pos < this.tokens.length) {
-        const t = this.peek()!;
-        if (this.isSeparator(t) || (t.kind === "punct" && t.text === "{")) break;
-        header.push(t);
-        this.pos++;
-      }
-      const { family, rest } = this.familyAndRest(header);
+      const { family, rest } = this.familyAndRest(this.readHeader());
       if (rest.length < 2) {
         this.warn("nft-syntax", "add chain needs a table and a chain name", verb, "error");
         return;
