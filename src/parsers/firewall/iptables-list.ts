@@ -15,7 +15,7 @@ import type {
 import { PORT_PROTOCOLS, XTABLES_BUILTIN_CHAINS, protocolNumber, ruleIsUnderstood } from "../../model/firewall/ruleset.js";
 import { diagnostic, familyFromPath, lineLocation, parsePortRange, parseUint32, span, textLines } from "./common.js";
 import type { NetfilterParseResult } from "./iptables-save.js";
-import { KNOWN_UNMODELLED_TARGETS } from "./iptables-rule.js";
+import { KNOWN_UNMODELLED_TARGETS, plainTargetVerdict } from "./iptables-rule.js";
 
 /**
  * `iptables -nvL` / `-vnxL` (and ip6tables) listings, as sosreport stores them
@@ -267,20 +267,13 @@ function parseRow(file: string, line: number, raw: string, layout: Layout, famil
 }
 
 function mapListTarget(name: string, targetText: string, steps: RuleStep[], file: string, line: number, token: Token): RuleVerdict | null {
+  const plain = plainTargetVerdict(name);
+  if (plain) return plain;
   switch (name) {
-    case "ACCEPT":
-      return { kind: "accept" };
-    case "DROP":
-      return { kind: "drop" };
-    case "RETURN":
-      return { kind: "return" };
     case "REJECT": {
       const withType = /reject-with (\S+)/u.exec(targetText)?.[1];
       return withType ? { kind: "reject", with: withType } : { kind: "reject" };
     }
-    case "SNAT":
-    case "MASQUERADE":
-      return { kind: "accept", label: name };
     case "MARK": {
       const set = /MARK set (0x[0-9a-f]+)$/iu.exec(targetText);
       steps.push({ kind: "set-mark", value: set ? parseUint32(set[1]!) : null, text: `MARK ${targetText}`, location: span(file, line, token.column, token.text.length) });

@@ -448,20 +448,13 @@ function mapTarget(b: Builder, target: { name: string; goto: boolean; tokens: Ar
   const name = target.name;
   const text = [target.tokens, ...options].flat().map((t) => (t.quoted ? JSON.stringify(t.text) : t.text)).join(" ");
   if (target.goto) return { kind: "goto", chain: name };
+  const plain = plainTargetVerdict(name);
+  if (plain) return plain;
   switch (name) {
-    case "ACCEPT":
-      return { kind: "accept" };
-    case "DROP":
-      return { kind: "drop" };
-    case "RETURN":
-      return { kind: "return" };
     case "REJECT": {
       const rejectWith = optionValue(options, "--reject-with");
       return rejectWith === undefined ? { kind: "reject" } : { kind: "reject", with: rejectWith };
     }
-    case "SNAT":
-    case "MASQUERADE":
-      return { kind: "accept", label: name };
     case "MARK": {
       const set = optionValue(options, "--set-mark", "--set-xmark");
       let value: number | null = null;
@@ -488,6 +481,26 @@ function mapTarget(b: Builder, target: { name: string; goto: boolean; tokens: Ar
       if (NON_TERMINAL_TARGETS.has(name)) return null;
       // A user chain (resolved against the table later) or a target the evaluator does not model.
       return { kind: "jump", chain: name };
+  }
+}
+
+/**
+ * The targets whose verdict is their name alone, whichever way xtables prints the rule
+ * (iptables-save arguments or an `iptables -L` row).
+ */
+export function plainTargetVerdict(name: string): RuleVerdict | null {
+  switch (name) {
+    case "ACCEPT":
+      return { kind: "accept" };
+    case "DROP":
+      return { kind: "drop" };
+    case "RETURN":
+      return { kind: "return" };
+    case "SNAT":
+    case "MASQUERADE":
+      return { kind: "accept", label: name };
+    default:
+      return null;
   }
 }
 
