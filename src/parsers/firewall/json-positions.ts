@@ -84,20 +84,37 @@ export function parseJsonWithPositions(file: string, text: string): JsonNode {
     }
   };
 
+  /** The members of an object or array after its opening bracket: comma-separated, up to `close`. */
+  const parseMembers = (close: "}" | "]", parseMember: () => void): void => {
+    i++; // opening bracket
+    skipWhitespace();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      parseMember();
+      skipWhitespace();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      fail(`expected ',' or '${close}'`);
+    }
+  };
+
   const parseValue = (depth: number): JsonNode => {
     if (depth > MAX_DEPTH) fail("nesting too deep");
     skipWhitespace();
     const start = here();
     const c = text[i];
     if (c === "{") {
-      i++;
       const entries: JsonEntry[] = [];
-      skipWhitespace();
-      if (text[i] === "}") {
-        i++;
-        return { kind: "object", entries, location: locationFrom(start) };
-      }
-      for (;;) {
+      parseMembers("}", () => {
         skipWhitespace();
         if (text[i] !== '"') fail("expected a key");
         const keyStart = here();
@@ -108,39 +125,13 @@ export function parseJsonWithPositions(file: string, text: string): JsonNode {
         i++;
         const value = parseValue(depth + 1);
         entries.push({ key, keyLocation, value });
-        skipWhitespace();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "}") {
-          i++;
-          return { kind: "object", entries, location: locationFrom(start) };
-        }
-        fail("expected ',' or '}'");
-      }
+      });
+      return { kind: "object", entries, location: locationFrom(start) };
     }
     if (c === "[") {
-      i++;
       const items: JsonNode[] = [];
-      skipWhitespace();
-      if (text[i] === "]") {
-        i++;
-        return { kind: "array", items, location: locationFrom(start) };
-      }
-      for (;;) {
-        items.push(parseValue(depth + 1));
-        skipWhitespace();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "]") {
-          i++;
-          return { kind: "array", items, location: locationFrom(start) };
-        }
-        fail("expected ',' or ']'");
-      }
+      parseMembers("]", () => items.push(parseValue(depth + 1)));
+      return { kind: "array", items, location: locationFrom(start) };
     }
     if (c === '"') {
       const value = parseString();
