@@ -1,7 +1,7 @@
 import type { RuntimeEvidence } from "./runtime/evidence.js";
 import { emptyRuntime } from "./runtime/evidence.js";
 import type { FirewallRuleset, PacketFamily } from "./firewall/ruleset.js";
-import type { FirewallVerdict } from "./firewall/packet.js";
+import type { EvaluationResult, FirewallVerdict } from "./firewall/packet.js";
 import type { Located, SourceLocation } from "./source.js";
 
 /**
@@ -388,18 +388,10 @@ export interface HostFirewall {
   readonly interfaces: InterfaceAddress[];
 }
 
-/** One ruleset's verdict on one packet. */
-export interface RulesetVerdict {
+/** One ruleset's verdict on one packet: the evaluator's result and the ruleset it came from. */
+export interface RulesetVerdict extends EvaluationResult {
   readonly file: string;
   readonly format: string;
-  readonly verdict: FirewallVerdict;
-  /** `["INPUT", "MEMCACHED", "RETURN", "REJECT at line 11"]`. */
-  readonly path: readonly string[];
-  readonly decidingRule?: SourceLocation;
-  readonly decidingPolicy?: { readonly chain: string; readonly location: SourceLocation };
-  readonly unknownReason?: string;
-  readonly unknownLocation?: SourceLocation;
-  readonly notes: readonly string[];
 }
 
 /** A host's firewall verdict on the packet of one direction (server input, client output). */
