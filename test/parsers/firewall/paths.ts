@@ -14,15 +14,3 @@ export function fixture(name: string): string {
 export function corpus(name: string): string {
   return readFileSync(path.join(corpusFirewall, name), "utf8");
 }
-
-/** A deterministic PRNG (mulberry32) for the robustness tests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
