@@ -5,22 +5,14 @@ import { mergeFirewalld, parseFirewalldServiceXml } from "../../../src/parsers/f
 import type { FirewallFormat } from "../../../src/parsers/firewall/index.js";
 import { parseFirewall } from "../../../src/parsers/firewall/index.js";
 import { corpus, fixture } from "../../parsers/firewall/paths.js";
+import { syn } from "./packets.js";
 
 /**
  * Real rulesets from ../shared/corpus/firewall (licence unknown: read in place, see
  * PROVENANCE.md). The packet: a NEW TCP connection to memcached (11211) from another host,
  * 10.0.0.5 → 10.0.0.10, arriving on eth0.
  */
-const remote = (overrides: Partial<Packet> = {}): Packet => ({
-  family: "ipv4",
-  saddr: "10.0.0.5",
-  daddr: "10.0.0.10",
-  protocol: "tcp",
-  dport: 11211,
-  hook: "input",
-  iif: "eth0",
-  ...overrides,
-});
+const remote = (overrides: Partial<Packet> = {}): Packet => syn({ iif: "eth0", ...overrides });
 
 const load = (name: string, format: FirewallFormat, path = name) => {
   const { ruleset, diagnostics } = parseFirewall(format, path, corpus(name));

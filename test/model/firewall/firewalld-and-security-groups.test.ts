@@ -1,20 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../../src/model/firewall/evaluate.js";
-import type { Packet } from "../../../src/model/firewall/packet.js";
 import { mergeFirewalld, parseFirewalldListAllZones, parseFirewalldServiceXml, parseFirewalldZoneXml } from "../../../src/parsers/firewall/firewalld.js";
 import { parseSecurityGroupRulesJson } from "../../../src/parsers/firewall/security-groups.js";
 import { fixture } from "../../parsers/firewall/paths.js";
-
-const syn = (overrides: Partial<Packet> = {}): Packet => ({
-  family: "ipv4",
-  saddr: "10.0.0.5",
-  daddr: "10.0.0.10",
-  protocol: "tcp",
-  dport: 11211,
-  hook: "input",
-  iif: "eth1",
-  ...overrides,
-});
+import { syn } from "./packets.js";
 
 describe("firewalld evaluation (--list-all-zones)", () => {
   const { ruleset } = parseFirewalldListAllZones("firewall-cmd_--list-all-zones", fixture("firewall-cmd_--list-all-zones"));

@@ -1,21 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../../src/model/firewall/evaluate.js";
-import type { Packet } from "../../../src/model/firewall/packet.js";
 import { parseIptablesSave } from "../../../src/parsers/firewall/iptables-save.js";
 import { parseNftText } from "../../../src/parsers/firewall/nft-text.js";
 import { fixture } from "../../parsers/firewall/paths.js";
-
-/** A NEW TCP connection to memcached from another host. */
-const syn = (overrides: Partial<Packet> = {}): Packet => ({
-  family: "ipv4",
-  saddr: "10.0.0.5",
-  daddr: "10.0.0.10",
-  protocol: "tcp",
-  dport: 11211,
-  hook: "input",
-  iif: "eth1",
-  ...overrides,
-});
+import { syn } from "./packets.js";
 
 /** iptables-save text with a filter table; `rules` are `-A` lines (line 1 is `*filter`). */
 const iptables = (rules: string, policies = ":INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:MC - [0:0]\n:OTHER - [0:0]") =>
