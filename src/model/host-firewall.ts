@@ -5,6 +5,7 @@ import type { ParsedTopologyFile } from "../parsers/topology-document.js";
 import type { CacheRoute, FirewallPath, MemcachedInstance, Host, HostFirewall, HostPathVerdict, HostRuleset, InterfaceAddress, RulesetVerdict } from "./deployment.js";
 import { evaluate } from "./firewall/evaluate.js";
 import type { Packet } from "./firewall/packet.js";
+import { setDeciderFields } from "./firewall/packet.js";
 import type { FirewalldRuleset, FirewalldService, FirewallRuleset, PacketFamily } from "./firewall/ruleset.js";
 import type { SourceLocation } from "./source.js";
 
@@ -136,10 +137,7 @@ export function hostVerdict(firewall: HostFirewall | undefined, hostId: string, 
       format: r.format,
       verdict: result.verdict,
       path: result.path,
-      ...(result.decidingRule ? { decidingRule: result.decidingRule } : {}),
-      ...(result.decidingPolicy ? { decidingPolicy: result.decidingPolicy } : {}),
-      ...(result.unknownReason !== undefined ? { unknownReason: result.unknownReason } : {}),
-      ...(result.unknownLocation ? { unknownLocation: result.unknownLocation } : {}),
+      ...setDeciderFields(result),
       notes: result.notes,
     };
   });

@@ -2,7 +2,7 @@ import type { SourceLocation } from "../source.js";
 import type { IpAddress } from "./addresses.js";
 import { parseIpAddress, rangeContains } from "./addresses.js";
 import type { EvaluateOptions, EvaluationResult, Packet } from "./packet.js";
-import { protocolNumberOf, tcpFlagsOf } from "./packet.js";
+import { protocolNumberOf, setDeciderFields, tcpFlagsOf } from "./packet.js";
 import type {
   InterfacePattern,
   Match,
@@ -143,10 +143,7 @@ function finish(outcome: ChainOutcome, path: string[], notes: string[]): Evaluat
   return {
     verdict: outcome.kind,
     path,
-    ...(outcome.decidingRule ? { decidingRule: outcome.decidingRule } : {}),
-    ...(outcome.decidingPolicy ? { decidingPolicy: outcome.decidingPolicy } : {}),
-    ...(outcome.unknownReason !== undefined ? { unknownReason: outcome.unknownReason } : {}),
-    ...(outcome.unknownLocation ? { unknownLocation: outcome.unknownLocation } : {}),
+    ...setDeciderFields(outcome),
     notes,
   };
 }

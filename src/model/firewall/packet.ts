@@ -52,6 +52,19 @@ export interface EvaluationResult {
   readonly notes: readonly string[];
 }
 
+/** What decided a verdict, or why it is unknown: the optional fields of an EvaluationResult. */
+export type VerdictDecider = Pick<EvaluationResult, "decidingRule" | "decidingPolicy" | "unknownReason" | "unknownLocation">;
+
+/** Those of `from`'s decider fields that are set, so that none is present as `undefined`. */
+export function setDeciderFields(from: VerdictDecider): VerdictDecider {
+  return {
+    ...(from.decidingRule ? { decidingRule: from.decidingRule } : {}),
+    ...(from.decidingPolicy ? { decidingPolicy: from.decidingPolicy } : {}),
+    ...(from.unknownReason !== undefined ? { unknownReason: from.unknownReason } : {}),
+    ...(from.unknownLocation ? { unknownLocation: from.unknownLocation } : {}),
+  };
+}
+
 export interface EvaluateOptions {
   /** firewalld's DefaultZone when the ruleset does not say (firewalld's own default: public). */
   readonly firewalldDefaultZone?: string;
