@@ -176,40 +176,36 @@ function flagBits(atom: NftAtom): number | null {
   return bits;
 }
 
+/** Each atom through `parse`; null as soon as one is not understood. */
+function parseEveryAtom<T>(atoms: readonly NftAtom[], parse: (atom: NftAtom) => T | null): T[] | null {
+  const parsed: T[] = [];
+  for (const atom of atoms) {
+    const value = parse(atom);
+    if (!value) return null;
+    parsed.push(value);
+  }
+  return parsed;
+}
+
 /** Typed set elements from atoms, for set definitions and anonymous sets. */
 export function elementsOf(type: ValueType, atoms: readonly NftAtom[]): SetElements | null {
   switch (type) {
     case "address4":
     case "address6": {
       const family = type === "address4" ? "ipv4" : "ipv6";
-      const ranges: AddressRange[] = [];
-      for (const atom of atoms) {
-        const range = parseAddressAtom(atom, family);
-        if (!range) return null;
-        ranges.push(range);
-      }
-      return { kind: "addresses", ranges };
+      const ranges = parseEveryAtom(atoms, (atom) => parseAddressAtom(atom, family));
+      return ranges ? { kind: "addresses", ranges } : null;
     }
     case "port":
     case "proto":
     case "mark":
     case "nfproto": {
-      const ranges: NumberRange[] = [];
-      for (const atom of atoms) {
-        const range = parseNumberAtom(atom, type);
-        if (!range) return null;
-        ranges.push(range);
-      }
-      return { kind: "numbers", ranges };
+      const ranges = parseEveryAtom(atoms, (atom) => parseNumberAtom(atom, type));
+      return ranges ? { kind: "numbers", ranges } : null;
     }
     case "iface": {
-      const names: InterfacePattern[] = [];
-      for (const atom of atoms) {
-        const name = parseInterfaceAtom(atom);
-        if (!name) return null;
-        names.push(name);
-      }
-      return { kind: "interfaces", names };
+      const names = parseEveryAtom(atoms, parseInterfaceAtom);
+      return names ? { kind: "interfaces", names } : null;
     }
     case "ctstate": {
       const states: string[] = [];
