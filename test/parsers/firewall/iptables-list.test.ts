@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseIptablesList } from "../../../src/parsers/firewall/iptables-list.js";
 import { fixture } from "./paths.js";
-import { chainOf, ruleText } from "./summary.js";
+import { chainOf, matchSpans, ruleText } from "./summary.js";
 
 const HEADER = " pkts bytes target     prot opt in     out     source               destination         ";
 const row = (rest: string) => {
@@ -48,7 +48,7 @@ describe("iptables -nvL listings: one row", () => {
 
   it("points each match at its own columns", () => {
     const { rule } = row("    0     0 ACCEPT     tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:11211 ctstate NEW");
-    expect(rule!.steps.map((s) => (s.kind === "match" ? [s.match.text, s.match.location.column, s.match.location.endColumn] : null))).toEqual([
+    expect(matchSpans(rule!)).toEqual([
       ["tcp", 24, 27],
       ["dpt:11211", 94, 103],
       ["ctstate NEW", 104, 115],

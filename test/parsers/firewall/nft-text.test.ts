@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parsePriority } from "../../../src/parsers/firewall/nft-expr.js";
 import { parseNftText } from "../../../src/parsers/firewall/nft-text.js";
 import { corpus, fixture } from "./paths.js";
-import { chainOf, ruleText, valueText } from "./summary.js";
+import { chainOf, matchSpans, ruleText, valueText } from "./summary.js";
 
 const inTable = (family: string, rule: string, extra = "") => {
   const text = `table ${family} t {\n${extra}\tchain c {\n\t\ttype filter hook input priority 0; policy accept;\n\t\t${rule}\n\t}\n\tchain other {\n\t}\n}\n`;
@@ -108,7 +108,7 @@ describe("nft rules", () => {
     const { rule } = inTable("inet", "ip saddr 10.0.0.0/24 tcp dport 11211 accept");
     expect(rule!.location).toEqual({ file: "rules.nft", line: 4, column: 3, endLine: 4, endColumn: 46 });
     expect(rule!.text).toBe("ip saddr 10.0.0.0/24 tcp dport 11211 accept");
-    expect(rule!.steps.map((s) => (s.kind === "match" ? [s.match.text, s.match.location.column, s.match.location.endColumn] : null))).toEqual([
+    expect(matchSpans(rule!)).toEqual([
       ["ip saddr 10.0.0.0/24", 3, 23],
       ["tcp dport 11211", 24, 39],
     ]);

@@ -59,6 +59,11 @@ export function ruleText(rule: NetfilterRule): string {
   return [...rule.steps.map(stepText), "=>", verdictText(rule.verdict)].join(" ");
 }
 
+/** Each match step as `[text, column, endColumn]` (null for other steps), for location tests. */
+export function matchSpans(rule: NetfilterRule): ([string, number, number] | null)[] {
+  return rule.steps.map((s) => (s.kind === "match" ? [s.match.text, s.match.location.column, s.match.location.endColumn] : null));
+}
+
 export function chainOf(ruleset: NetfilterRuleset, table: string, chain: string, family?: string) {
   const t = ruleset.tables.find((x) => x.name === table && (family === undefined || x.family === family));
   const c = t?.chains.find((x) => x.name === chain);
