@@ -294,6 +294,20 @@ class Parser {
     while (this.peek()?.kind === "newline") this.pos++;
   }
 
+  /**
+   * The next token of a `{ … }` body, past separators; null once the body is closed by its `}`
+   * or, with an error, when the text ends first (`what` names the body: `table t`, `chain c`).
+   */
+  private nextInBody(what: string): Token | null {
+    this.skipSeparators();
+    const t = this.peek();
+    if (!t) {
+      this.warn("nft-syntax", `${what} is not closed`, undefined, "error");
+      return null;
+    }
+    return this.closeBrace() ? null : t;
+  }
+
   private closeBrace(): boolean {
     const t = this.peek();
     if (t?.kind === "punct" && t.text === "}") {
@@ -428,13 +442,8 @@ class Parser {
 
   private parseTableBody(table: MutableTable): void {
     for (;;) {
-      this.skipSeparators();
-      const t = this.peek();
-      if (!t) {
-        this.warn("nft-syntax", `table ${table.name} is not closed`, undefined, "error");
-        return;
-      }
-      if (this.closeBrace()) return;
+      const t = this.nextInBody(`table ${table.name}`);
+      if (!t) return;
       if (t.kind === "word" && t.text === "chain") {
         this.pos++;
         const name = this.peek();
@@ -490,13 +499,7 @@ class Parser {
 
   private parseChainBody(table: MutableTable, chain: MutableChain): void {
     for (;;) {
-      this.skipSeparators();
-      const t = this.peek();
-      if (!t) {
-        this.warn("nft-syntax", `chain ${chain.name} is not closed`, undefined, "error");
-        return;
-      }
-      if (this.closeBrace()) return;
+      if (!this.nextInBody(`chain ${chain.name}`)) return;
       const statement = this.readStatement();
       if (statement.length === 0) {
         this.pos++;
