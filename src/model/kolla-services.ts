@@ -51,6 +51,13 @@ interface KollaService {
    * template uses `openstack_service_workers` itself. nova-compute is one process.
    */
   readonly workersVariable?: string;
+  /**
+   * The template writes the service's own workers option (glance `workers`, cinder
+   * `osapi_volume_workers`, neutron `api_workers`), so an override of it counts. The others run
+   * under a WSGI server (keystone, placement, heat-api: `wsgi-*.conf` `processes=`), where the
+   * INI option is not read.
+   */
+  readonly iniWorkers?: boolean;
   readonly singleProcess?: boolean;
 }
 
@@ -67,9 +74,9 @@ const SERVICES: readonly KollaService[] = [
   { key: "keystone", project: "keystone", groups: ["keystone"], file: "keystone.conf", extraSources: ["database.conf", "messaging.conf"], authtoken: false, cache: true, enabledByDefault: true, workersVariable: "keystone_api_workers" },
   { key: "nova-api", project: "nova", groups: ["nova-api", "nova"], file: "nova.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true, workersVariable: "nova_api_workers" },
   { key: "nova-compute", project: "nova", groups: ["compute"], file: "nova.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true, singleProcess: true },
-  { key: "glance-api", project: "glance", groups: ["glance-api", "glance"], file: "glance-api.conf", extraSources: [], authtoken: true, cache: false, enabledByDefault: true, workersVariable: "glance_api_workers" },
-  { key: "cinder-api", project: "cinder", groups: ["cinder-api", "cinder"], file: "cinder.conf", extraSources: [], authtoken: true, cache: false, enabledByDefault: false, workersVariable: "cinder_api_workers" },
-  { key: "neutron-server", project: "neutron", groups: ["neutron-server", "neutron"], file: "neutron.conf", extraSources: ["database.conf", "messaging.conf"], authtoken: true, cache: false, enabledByDefault: true },
+  { key: "glance-api", project: "glance", groups: ["glance-api", "glance"], file: "glance-api.conf", extraSources: [], authtoken: true, cache: false, enabledByDefault: true, workersVariable: "glance_api_workers", iniWorkers: true },
+  { key: "cinder-api", project: "cinder", groups: ["cinder-api", "cinder"], file: "cinder.conf", extraSources: [], authtoken: true, cache: false, enabledByDefault: false, workersVariable: "cinder_api_workers", iniWorkers: true },
+  { key: "neutron-server", project: "neutron", groups: ["neutron-server", "neutron"], file: "neutron.conf", extraSources: ["database.conf", "messaging.conf"], authtoken: true, cache: false, enabledByDefault: true, iniWorkers: true },
   { key: "placement-api", project: "placement", groups: ["placement-api", "placement"], file: "placement.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true },
   { key: "heat-api", project: "heat", groups: ["heat-api", "heat"], file: "heat.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true },
   { key: "heat-api-cfn", project: "heat", groups: ["heat-api-cfn", "heat"], file: "heat.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true },
@@ -150,15 +157,16 @@ function enabled(globals: KollaGlobals | null, service: KollaService): boolean {
 }
 
 /**
- * The service's process count: its workers option when an override writes it, else the role's
+ * The service's process count: its workers option when an override writes it and the service
+ * reads it (`iniWorkers`), else the role's
  * variable or `openstack_service_workers` from globals.yml, else Kolla's default
  * `openstack_service_workers: "{{ [ansible_processor_vcpus, 5]|min }}"`
  * (ansible/group_vars/all.yml), which depends on the host's CPUs.
  */
 function kollaProcesses(service: KollaService, merged: IniDocument, globals: KollaGlobals | null): ProcessCount {
   if (service.singleProcess) return { option: `${service.key} (one process)`, value: 1, origin: { kind: "default", product: "Nova" } };
-  const written = serviceWorkers(merged, service.key);
-  if (written && written.origin.kind === "file" && written.value !== null) return written;
+  const written = service.iniWorkers ? serviceWorkers(merged, service.key) : undefined;
+  if (written && written.value !== null) return written;
   for (const name of [service.workersVariable, "openstack_service_workers"]) {
     const variable = name ? globals?.variables.get(name) : undefined;
     const value = variable?.value.trim() ?? "";
