@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { mkdtemp, open, rm, stat } from "node:fs/promises";
+import { lstat, mkdtemp, open, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProgress } from "./discover/archive.js";
@@ -392,7 +392,8 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
     return { kind, firewall: parsedFirewall.document, lines: splitLines(read.text), diagnostics };
   }
   if (isTopologyKind(kind)) {
-    const parsedTopology = parseTopologyFile(kind, file.displayPath, read.text, (name, value) => (name === null ? secrets.add(value) : secrets.noteOption(name, value)));
+    const dotEnv = kind === "compose" ? await composeDotEnv(file) : undefined;
+    const parsedTopology = parseTopologyFile(kind, file.displayPath, read.text, (name, value) => (name === null ? secrets.add(value) : secrets.noteOption(name, value)), dotEnv);
     return { kind, topology: parsedTopology.document, lines: splitLines(read.text), diagnostics: [...read.diagnostics, ...parsedTopology.diagnostics] };
   }
   // Swift reads memcache.conf with a plain ConfigParser (keys lowercased); paste.deploy keeps
@@ -403,6 +404,21 @@ async function parseOne(file: DiscoveredFile, secrets: SecretRegistry, verdict: 
       : parseIni(file.displayPath, read.text, { dialect: "configparser", lowercaseKeys: kind === "swift-memcache-conf" });
   for (const section of ini.sections) for (const entry of section.entries) secrets.noteOption(entry.key.replace(/^set\s+/u, ""), entry.value);
   return { kind, ini, lines: splitLines(read.text), diagnostics: [...read.diagnostics, ...ini.diagnostics] };
+}
+
+/**
+ * Compose reads `.env` from the project directory, the compose file's folder by default. A
+ * link is not followed (it could lead out of the inputs); an absent file is no diagnostic.
+ */
+async function composeDotEnv(file: DiscoveredFile): Promise<{ file: string; text: string } | undefined> {
+  const absolute = path.join(path.dirname(file.absolutePath), ".env");
+  try {
+    if (!(await lstat(absolute)).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  const read = await readConfigText(absolute, path.posix.join(path.posix.dirname(file.displayPath), ".env"));
+  return read.text === null ? undefined : { file: path.posix.join(path.posix.dirname(file.displayPath), ".env"), text: read.text };
 }
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {

@@ -118,6 +118,22 @@ export interface CacheClient {
   readonly settings: Record<string, EffectiveSetting>;
   /** Every option written in the client's sections, as written (for SL110). */
   readonly writtenOptions: WrittenOption[];
+  /**
+   * How many processes of the service run this client, each with its own pool (SL202): the
+   * service's own workers option, or its deployment tool's default. Absent when unknown; Swift
+   * clients carry `settings.workers` instead.
+   */
+  readonly processes?: ProcessCount;
+}
+
+export interface ProcessCount {
+  /** The option or variable that decides it (`osapi_compute_workers`, `openstack_service_workers`). */
+  readonly option: string;
+  /** The count, or null when it is min(CPU count, `cpuCap`) and so depends on the host. */
+  readonly value: number | null;
+  /** With `value` null: the cap of min(CPUs, cap) (Kolla's `openstack_service_workers`: 5). */
+  readonly cpuCap?: number;
+  readonly origin: SettingOrigin;
 }
 
 export interface WrittenOption {

@@ -1,10 +1,10 @@
 import type { IniDocument, IniEntry, IniSection } from "../parsers/ini.js";
 import { groupHosts, type AnsibleInventory, type InventoryHost, type KollaGlobals } from "../parsers/kolla.js";
 import type { ParsedTopologyFile } from "../parsers/topology-document.js";
-import type { CacheClient, SettingOrigin } from "./deployment.js";
+import type { CacheClient, ProcessCount, SettingOrigin } from "./deployment.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { kollaHostId } from "./memcached-instance.js";
-import { buildServiceClients } from "./openstack-service.js";
+import { buildServiceClients, serviceWorkers } from "./openstack-service.js";
 import type { SourceLocation } from "./source.js";
 
 /**
@@ -14,15 +14,21 @@ import type { SourceLocation } from "./source.js";
  * writes `/etc/kolla/<service>/<file>` from its template, then the overrides of
  * `node_custom_config` (/etc/kolla/config), later sources winning option by option:
  *
- *   template → global.conf → [database.conf, messaging.conf for keystone] → <project>.conf →
- *   <project>/<service>.conf → <project>/<inventory_hostname>/<project>.conf
+ *   template → global.conf → [database.conf, messaging.conf for keystone and neutron] →
+ *   <project>.conf → <project>/<service>.conf → <project>/<inventory_hostname>/<file>
  *
- * (kolla-ansible ansible/roles/{keystone,nova}/tasks/config.yml, "Copying over <file>"). The
- * templates write `[cache] backend = oslo_cache.memcache_pool, enabled = true, memcache_servers =`
- * every host of `groups['memcached']` on `memcached_port`, and nova's `[keystone_authtoken]`
- * `memcached_servers` (the same list) with `memcache_security_strategy = ENCRYPT` and
- * `memcache_secret_key` from passwords.yml (keystone.conf.j2, nova.conf.j2; REFERENCE-openstack
- * §3.1). Values from the template are Kolla defaults; values from an override point at its line.
+ * (kolla-ansible ansible/roles/<project>/tasks/config.yml, "Copying over <file>"; glance-api's
+ * own file is glance-api.conf, so its overrides are glance.conf, glance/glance-api.conf and
+ * glance/<host>/glance-api.conf). The templates write `memcached_servers` in
+ * `[keystone_authtoken]` and/or `memcache_servers` in `[cache]` (backend
+ * oslo_cache.memcache_pool, enabled) as every host of `groups['memcached']` on
+ * `memcached_port`, the authtoken ones with `memcache_security_strategy = ENCRYPT` and
+ * `memcache_secret_key` from passwords.yml (REFERENCE-openstack §3.1). Values from the template
+ * are Kolla defaults; values from an override point at its line.
+ *
+ * Only API services are clients here: keystonemiddleware runs in their paste pipelines, so
+ * cinder-scheduler or heat-engine, whose rendered files carry the same `[keystone_authtoken]`,
+ * open no authtoken pools. Horizon is Django (local_settings, not INI) and is not modelled.
  */
 interface KollaService {
   /** The container / service key: the `<project>/<service>.conf` override and `/etc/kolla/<service>/`. */
@@ -33,13 +39,48 @@ interface KollaService {
   readonly file: string;
   /** Overrides between global.conf and <project>.conf. */
   readonly extraSources: readonly string[];
+  /** The template writes `[keystone_authtoken] memcached_servers`. */
   readonly authtoken: boolean;
+  /** The template writes an oslo.cache `[cache]` section. */
+  readonly cache: boolean;
+  /** `enable_<project>` when globals.yml does not set it (ansible/group_vars/all.yml). */
+  readonly enabledByDefault: boolean;
+  /**
+   * The role's variable for the API's process count, whose default is `openstack_service_workers`
+   * (the WSGI `processes=` or the service's workers option in the template); absent when the
+   * template uses `openstack_service_workers` itself. nova-compute is one process.
+   */
+  readonly workersVariable?: string;
+  /**
+   * The template writes the service's own workers option (glance `workers`, cinder
+   * `osapi_volume_workers`, neutron `api_workers`), so an override of it counts. The others run
+   * under a WSGI server (keystone, placement, heat-api: `wsgi-*.conf` `processes=`), where the
+   * INI option is not read.
+   */
+  readonly iniWorkers?: boolean;
+  readonly singleProcess?: boolean;
 }
 
+/**
+ * Template sources (kolla-ansible ansible/roles/…/templates/): keystone/keystone.conf.j2 ([cache]),
+ * nova/nova.conf.j2 and nova-cell/nova.conf.j2 (both), glance/glance-api.conf.j2 (authtoken;
+ * `workers = {{ glance_api_workers }}`), cinder/cinder.conf.j2 (authtoken;
+ * `osapi_volume_workers`), neutron/neutron.conf.j2 (authtoken; `api_workers = {{
+ * openstack_service_workers }}`), placement/placement.conf.j2 (both), heat/heat.conf.j2 (both,
+ * rendered for heat-api and heat-api-cfn), octavia/octavia.conf.j2 (authtoken). Not yet
+ * modelled: barbican, magnum, manila and the other optional services.
+ */
 const SERVICES: readonly KollaService[] = [
-  { key: "keystone", project: "keystone", groups: ["keystone"], file: "keystone.conf", extraSources: ["database.conf", "messaging.conf"], authtoken: false },
-  { key: "nova-api", project: "nova", groups: ["nova-api", "nova"], file: "nova.conf", extraSources: [], authtoken: true },
-  { key: "nova-compute", project: "nova", groups: ["compute"], file: "nova.conf", extraSources: [], authtoken: true },
+  { key: "keystone", project: "keystone", groups: ["keystone"], file: "keystone.conf", extraSources: ["database.conf", "messaging.conf"], authtoken: false, cache: true, enabledByDefault: true, workersVariable: "keystone_api_workers" },
+  { key: "nova-api", project: "nova", groups: ["nova-api", "nova"], file: "nova.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true, workersVariable: "nova_api_workers" },
+  { key: "nova-compute", project: "nova", groups: ["compute"], file: "nova.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true, singleProcess: true },
+  { key: "glance-api", project: "glance", groups: ["glance-api", "glance"], file: "glance-api.conf", extraSources: [], authtoken: true, cache: false, enabledByDefault: true, workersVariable: "glance_api_workers", iniWorkers: true },
+  { key: "cinder-api", project: "cinder", groups: ["cinder-api", "cinder"], file: "cinder.conf", extraSources: [], authtoken: true, cache: false, enabledByDefault: false, workersVariable: "cinder_api_workers", iniWorkers: true },
+  { key: "neutron-server", project: "neutron", groups: ["neutron-server", "neutron"], file: "neutron.conf", extraSources: ["database.conf", "messaging.conf"], authtoken: true, cache: false, enabledByDefault: true, iniWorkers: true },
+  { key: "placement-api", project: "placement", groups: ["placement-api", "placement"], file: "placement.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true },
+  { key: "heat-api", project: "heat", groups: ["heat-api", "heat"], file: "heat.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true },
+  { key: "heat-api-cfn", project: "heat", groups: ["heat-api-cfn", "heat"], file: "heat.conf", extraSources: [], authtoken: true, cache: true, enabledByDefault: true },
+  { key: "octavia-api", project: "octavia", groups: ["octavia-api", "octavia"], file: "octavia.conf", extraSources: [], authtoken: true, cache: false, enabledByDefault: false },
 ];
 
 const KOLLA: SettingOrigin = { kind: "default", product: "Kolla-Ansible" };
@@ -81,7 +122,7 @@ export function buildKollaServiceClients(
     const portWritten = globals?.variables.get("memcached_port");
     const port = portWritten && /^\d+$/u.test(portWritten.value) ? portWritten.value : "11211";
     for (const service of SERVICES) {
-      if (!enabled(globals, service.project) || rendered.has(service.key)) continue;
+      if (!enabled(globals, service) || rendered.has(service.key)) continue;
       const group = service.groups.find((g) => inventory.groups.has(g));
       if (!group) continue;
       for (const hostName of groupHosts(inventory, group)) {
@@ -92,7 +133,8 @@ export function buildKollaServiceClients(
         const layers = wanted.flatMap((name) => overrides.filter((o) => o.relative === name));
         const merged = mergeConfigs(template.document, layers.map((l) => l.ini));
         const hostId = kollaHostId(f.hostId, hostName);
-        for (const client of buildServiceClients(merged, hostId, service.key)) clients.push(kollaClient(client, f.file, memcachedGroup.location, service, hostName, template.serverLocations));
+        const processes = kollaProcesses(service, merged, globals);
+        for (const client of buildServiceClients(merged, hostId, service.key)) clients.push({ ...kollaClient(client, f.file, memcachedGroup.location, service, hostName, template.serverLocations), processes });
       }
     }
     for (const o of overrides) {
@@ -105,9 +147,32 @@ export function buildKollaServiceClients(
   return { clients, diagnostics };
 }
 
-function enabled(globals: KollaGlobals | null, project: string): boolean {
-  const value = globals?.variables.get(`enable_${project}`)?.value.toLowerCase();
-  return !(value === "no" || value === "false" || value === "0");
+function enabled(globals: KollaGlobals | null, service: KollaService): boolean {
+  const value = globals?.variables.get(`enable_${service.project}`)?.value.trim().toLowerCase();
+  if (value === undefined) return service.enabledByDefault;
+  if (["no", "false", "0", "off"].includes(value)) return false;
+  if (["yes", "true", "1", "on"].includes(value)) return true;
+  // A Jinja expression (`{{ enable_openstack_core | bool }}`): Kolla's own default is the best guess.
+  return service.enabledByDefault;
+}
+
+/**
+ * The service's process count: its workers option when an override writes it and the service
+ * reads it (`iniWorkers`), else the role's
+ * variable or `openstack_service_workers` from globals.yml, else Kolla's default
+ * `openstack_service_workers: "{{ [ansible_processor_vcpus, 5]|min }}"`
+ * (ansible/group_vars/all.yml), which depends on the host's CPUs.
+ */
+function kollaProcesses(service: KollaService, merged: IniDocument, globals: KollaGlobals | null): ProcessCount {
+  if (service.singleProcess) return { option: `${service.key} (one process)`, value: 1, origin: { kind: "default", product: "Nova" } };
+  const written = service.iniWorkers ? serviceWorkers(merged, service.key) : undefined;
+  if (written && written.value !== null) return written;
+  for (const name of [service.workersVariable, "openstack_service_workers"]) {
+    const variable = name ? globals?.variables.get(name) : undefined;
+    const value = variable?.value.trim() ?? "";
+    if (variable && /^\d+$/u.test(value) && Number(value) > 0) return { option: name!, value: Number(value), origin: { kind: "file", location: variable.location } };
+  }
+  return { option: "openstack_service_workers", value: null, cpuCap: 5, origin: KOLLA };
 }
 
 /** The lines of the template that concern the cache, located at the inventory line of the host. */
@@ -128,7 +193,7 @@ function renderTemplate(inventoryFile: string, service: KollaService, host: Inve
       entries: [entry("keystone_authtoken", "memcache_security_strategy", "ENCRYPT"), entry("keystone_authtoken", "memcache_secret_key", "{{ memcache_secret_key }}"), entry("keystone_authtoken", "memcached_servers", servers)],
     });
   }
-  sections.push({ name: "cache", location: at, entries: [entry("cache", "backend", "oslo_cache.memcache_pool"), entry("cache", "enabled", "true"), entry("cache", "memcache_servers", servers)] });
+  if (service.cache) sections.push({ name: "cache", location: at, entries: [entry("cache", "backend", "oslo_cache.memcache_pool"), entry("cache", "enabled", "true"), entry("cache", "memcache_servers", servers)] });
   return { document: { file: inventoryFile, dialect: "oslo", sections, diagnostics: [] }, serverLocations };
 }
 

@@ -1,6 +1,6 @@
 import type { IniDocument, IniEntry } from "../parsers/ini.js";
 import { redactValue } from "../redact.js";
-import type { CacheClient, EffectiveSetting, SettingOrigin, WrittenOption } from "./deployment.js";
+import type { CacheClient, EffectiveSetting, ProcessCount, SettingOrigin, WrittenOption } from "./deployment.js";
 import { parseServerEntry } from "./server-list.js";
 import { configTrueValue, entriesFromValue, keystonemiddlewareClient } from "./swift.js";
 
@@ -30,7 +30,35 @@ export function buildServiceClients(document: IniDocument, hostId: string, servi
     const client = osloCacheClient(document.file, hostId, service, cache);
     if (client) clients.push(client);
   }
-  return clients;
+  const processes = serviceWorkers(document, service);
+  return processes ? clients.map((c) => ({ ...c, processes })) : clients;
+}
+
+/**
+ * The API's worker-process option, per service (the file's folder: `nova`, `nova-api`, …):
+ * nova `osapi_compute_workers`, glance `workers`, cinder `osapi_volume_workers`, neutron
+ * `api_workers` (all [DEFAULT]), heat `[heat_api] workers` and `[heat_api_cfn] workers`. Each
+ * process holds its own keystonemiddleware and oslo.cache pools. Only a written positive count
+ * is used: the services' defaults depend on the CPU count, and keystone and placement run under
+ * a WSGI server whose process count is not in their INI.
+ */
+const WORKER_OPTIONS: readonly { readonly service: RegExp; readonly section: string; readonly key: string }[] = [
+  { service: /^nova(-api)?$/u, section: "DEFAULT", key: "osapi_compute_workers" },
+  { service: /^glance(-api)?$/u, section: "DEFAULT", key: "workers" },
+  { service: /^cinder(-api)?$/u, section: "DEFAULT", key: "osapi_volume_workers" },
+  { service: /^neutron(-server)?$/u, section: "DEFAULT", key: "api_workers" },
+  { service: /^heat-api-cfn$/u, section: "heat_api_cfn", key: "workers" },
+  { service: /^heat(-api)?$/u, section: "heat_api", key: "workers" },
+];
+
+export function serviceWorkers(document: IniDocument, service: string): ProcessCount | undefined {
+  const option = WORKER_OPTIONS.find((o) => o.service.test(service));
+  if (!option) return undefined;
+  let last: IniEntry | undefined;
+  for (const section of document.sections) if (section.name === option.section) for (const e of section.entries) if (e.key === option.key) last = e;
+  const value = last?.value.trim() ?? "";
+  if (!last || !/^\d+$/u.test(value) || Number(value) < 1) return undefined;
+  return { option: option.section === "DEFAULT" ? option.key : `[${option.section}] ${option.key}`, value: Number(value), origin: { kind: "file", location: last.valueLocation } };
 }
 
 interface GroupOptions {

@@ -1,6 +1,6 @@
 import type { TopologyKind } from "../discover/classify.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { parseCompose, type ComposeFile } from "./compose.js";
+import { parseCompose, parseComposeDotEnv, type ComposeFile } from "./compose.js";
 import { parseEnvFile, type EnvFile } from "./env-file.js";
 import { parseCpuCount, parseEtcHosts, parseIpAddr, parseKernelRelease, type HostsEntry, type InterfaceAddress, type LocatedValue } from "./host-facts.js";
 import { parseAnsibleInventory, parseKollaConfigJson, parseKollaGlobals, parseTripleoContainerConfig, yamlSecretValues, type AnsibleInventory, type ContainerCommand, type KollaGlobals } from "./kolla.js";
@@ -38,8 +38,9 @@ export interface ParsedTopologyFile {
 /**
  * Parses a topology file of a known kind. Never throws: a parse problem is a diagnostic.
  * `secrets` receives every value that must never be printed (passwords.yml, env-file secrets).
+ * `dotEnv`: for a compose file, the `.env` beside it (Compose's project directory).
  */
-export function parseTopologyFile(kind: TopologyKind, file: string, text: string, noteSecret: (name: string | null, value: string) => void): { document: TopologyDocument; diagnostics: Diagnostic[] } {
+export function parseTopologyFile(kind: TopologyKind, file: string, text: string, noteSecret: (name: string | null, value: string) => void, dotEnv?: { readonly file: string; readonly text: string }): { document: TopologyDocument; diagnostics: Diagnostic[] } {
   switch (kind) {
     case "systemd-unit": {
       const unit = parseSystemdUnit(file, text);
@@ -77,9 +78,11 @@ export function parseTopologyFile(kind: TopologyKind, file: string, text: string
       return { document: { kind, entries: parsed.entries }, diagnostics: parsed.diagnostics };
     }
     case "compose": {
-      const compose = parseCompose(file, text);
+      const env = dotEnv ? parseComposeDotEnv(dotEnv.file, dotEnv.text) : undefined;
+      for (const [name, v] of env?.values ?? []) noteSecret(name, v.value);
+      const compose = parseCompose(file, text, env);
       for (const service of compose.services) for (const e of service.environment) noteSecret(e.name, e.value);
-      return { document: { kind, compose }, diagnostics: compose.diagnostics };
+      return { document: { kind, compose }, diagnostics: [...(env?.diagnostics ?? []), ...compose.diagnostics] };
     }
     case "kolla-globals": {
       const globals = parseKollaGlobals(file, text);

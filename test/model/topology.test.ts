@@ -87,15 +87,28 @@ describe("Kolla config repos: the clients Kolla renders, with /etc/kolla/config 
     return client!.settings[name]!;
   };
 
-  it("renders keystone, nova-api and nova-compute clients per host of their groups, listing every memcached host", async () => {
+  // Which clients each kolla-ansible template renders (ansible/roles/<project>/templates/).
+  it.each([
+    ["keystone", ["oslo-cache"], ["ctl1", "ctl2", "ctl3"]],
+    ["nova-api", ["keystonemiddleware", "oslo-cache"], ["ctl1", "ctl2", "ctl3"]],
+    ["nova-compute", ["keystonemiddleware", "oslo-cache"], ["cmp1", "cmp2"]],
+    ["glance-api", ["keystonemiddleware"], ["ctl1", "ctl2", "ctl3"]],
+    ["cinder-api", ["keystonemiddleware"], ["ctl1", "ctl2", "ctl3"]],
+    ["neutron-server", ["keystonemiddleware"], ["ctl1", "ctl2", "ctl3"]],
+    ["placement-api", ["keystonemiddleware", "oslo-cache"], ["ctl1", "ctl2", "ctl3"]],
+    ["heat-api", ["keystonemiddleware", "oslo-cache"], ["ctl1", "ctl2", "ctl3"]],
+    ["heat-api-cfn", ["keystonemiddleware", "oslo-cache"], ["ctl1", "ctl2", "ctl3"]],
+    ["octavia-api", [], []],
+  ])("renders %s: %j on %j", async (service, kinds, hosts) => {
+    const result = await run([dir]);
+    const clients = result.deployment.cacheClients.filter((c) => c.service === service);
+    expect(clients.map((c) => `${c.kind} ${c.hostId.split("#")[1]}`).sort()).toEqual(hosts.flatMap((h) => kinds.map((k) => `${k} ${h}`)).sort());
+  });
+
+  it("renders every client per host of its group, listing every memcached host", async () => {
     const result = await run([dir]);
     const clients = result.deployment.cacheClients;
-    expect(clients.map((c) => `${c.kind} ${c.service} ${c.hostId.split("#")[1]}`).sort()).toEqual(
-      [
-        ...["ctl1", "ctl2", "ctl3"].flatMap((h) => [`keystonemiddleware nova-api ${h}`, `oslo-cache keystone ${h}`, `oslo-cache nova-api ${h}`]),
-        ...["cmp1", "cmp2"].flatMap((h) => [`keystonemiddleware nova-compute ${h}`, `oslo-cache nova-compute ${h}`]),
-      ].sort(),
-    );
+    expect(clients).toHaveLength(40);
     for (const c of clients) expect(c.servers.map((s) => s.raw)).toEqual(["10.0.0.11:11211", "10.0.0.12:11211", "10.0.0.13:11211"]);
     // Each rendered server points at that host's api_interface_address in the inventory.
     const first = clients[0]!;
@@ -119,7 +132,18 @@ describe("Kolla config repos: the clients Kolla renders, with /etc/kolla/config 
     expect(setting(result, /^oslo-cache@.*@nova-api\/ctl1$/, "memcache_dead_retry")).toMatchObject({ value: "300", origin: { kind: "default", product: "oslo.cache" } });
     expect(setting(result, /^oslo-cache@.*@nova-api\/ctl1$/, "backend")).toMatchObject({ value: "oslo_cache.memcache_pool", origin: { kind: "default", product: "Kolla-Ansible" } });
     expect(setting(result, /^keystonemiddleware@.*@nova-api\/ctl1$/, "memcache_security_strategy")).toMatchObject({ value: "ENCRYPT", origin: { kind: "default", product: "Kolla-Ansible" } });
+    // glance-api's host-specific override is glance/<host>/glance-api.conf.
+    expect(setting(result, /^keystonemiddleware@.*@glance-api\/ctl1$/, "memcache_pool_maxsize")).toMatchObject({ value: "5", origin: { kind: "file", location: { file: `${dir}/etc/kolla/config/glance/ctl1/glance-api.conf`, line: 3 } } });
+    expect(setting(result, /^keystonemiddleware@.*@glance-api\/ctl2$/, "memcache_pool_maxsize")).toMatchObject({ value: "10" });
     expect(result.findings).toEqual([]);
+  });
+
+  it("counts each service's processes: a written workers option, else Kolla's openstack_service_workers = min(vCPUs, 5)", async () => {
+    const result = await run([dir]);
+    const processes = (id: RegExp) => result.deployment.cacheClients.find((c) => id.test(c.id))!.processes;
+    expect(processes(/^keystonemiddleware@.*@neutron-server\/ctl2$/)).toMatchObject({ option: "api_workers", value: 4, origin: { kind: "file", location: { file: `${dir}/etc/kolla/config/neutron/neutron-server.conf`, line: 3 } } });
+    expect(processes(/^oslo-cache@.*@nova-api\/ctl1$/)).toEqual({ option: "openstack_service_workers", value: null, cpuCap: 5, origin: { kind: "default", product: "Kolla-Ansible" } });
+    expect(processes(/^oslo-cache@.*@nova-compute\/cmp1$/)).toMatchObject({ value: 1 });
   });
 
   it("a host-specific override that drops a server fires at the override's line", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildLaunchInstances } from "../../src/model/memcached-instance.js";
-import { interpolateCompose, isMemcachedService, parseCompose, parseShortPort } from "../../src/parsers/compose.js";
+import { interpolateCompose, isMemcachedService, parseCompose, parseComposeDotEnv, parseShortPort } from "../../src/parsers/compose.js";
 import { parseMemcachedCommandLine } from "../../src/parsers/memcached-args.js";
 import type { ParsedTopologyFile } from "../../src/parsers/topology-document.js";
 
@@ -36,7 +36,7 @@ describe("compose: real files from the corpus", () => {
     const { compose, instances, diagnostics } = instancesOf(file, text);
     expect(compose.services.map((s) => s.imageResolved)).toEqual(Array(5).fill("memcached:latest"));
     expect(compose.diagnostics.filter((d) => d.code === "compose-image-variable")).toHaveLength(5);
-    expect(compose.diagnostics[0]!.message).toBe("service 'memcached-1' has image 'memcached:${MEMCACHIO_MEMCACHED_VERSION:-latest}': $MEMCACHIO_MEMCACHED_VERSION is not in the inputs (stacklint reads neither the shell nor .env), so its default 'memcached:latest' is assumed");
+    expect(compose.diagnostics[0]!.message).toBe("service 'memcached-1' has image 'memcached:${MEMCACHIO_MEMCACHED_VERSION:-latest}': $MEMCACHIO_MEMCACHED_VERSION is not in the inputs (stacklint reads no .env beside the compose file, and not the shell), so its default 'memcached:latest' is assumed");
     expect(instances.map((i) => [i.name, i.memoryLimitMb.value, i.listeners.length])).toEqual([
       ["memcached-1", 1024, 1],
       ["memcached-2", 1024, 1],
@@ -91,6 +91,54 @@ describe("compose: images, entrypoints and scripts", () => {
     ["cost$$x", "cost$x"],
   ])("interpolates %s", (written, expected) => {
     expect(interpolateCompose(written)).toBe(expected);
+  });
+
+  // Compose's rules with `.env` setting SET=v, EMPTY= and nothing else (the shell is not read).
+  it.each([
+    ["${SET}", "v"],
+    ["$SET/x", "v/x"],
+    ["${UNSET}", null],
+    ["${SET:-d}", "v"],
+    ["${EMPTY:-d}", "d"],
+    ["${EMPTY-d}", ""],
+    ["${UNSET-d}", "d"],
+    ["${SET:+x}", "x"],
+    ["${EMPTY:+x}", ""],
+    ["${EMPTY+x}", "x"],
+    ["${UNSET+x}", ""],
+    ["${SET:?need it}", "v"],
+    ["${EMPTY:?need it}", null],
+    ["${EMPTY?need it}", ""],
+    ["$${SET}", "${SET}"],
+  ])("interpolates %s with a .env", (written, expected) => {
+    const env = parseComposeDotEnv(".env", "SET=v\nEMPTY=\n");
+    expect(interpolateCompose(written, env.values)).toBe(expected);
+  });
+
+  it("reads .env as Compose does: export, quotes, inline comments, earlier variables", () => {
+    const env = parseComposeDotEnv(".env", "# c\nexport A=1\nB='$A literal'\nC=\"x\\ny${A}\"\nD=plain value # comment\nE=${A}2\nnot a line\nF='open\n");
+    expect(Object.fromEntries([...env.values].map(([k, v]) => [k, v.value]))).toEqual({ A: "1", B: "$A literal", C: "x\ny1", D: "plain value", E: "12" });
+    expect(env.values.get("E")!.line).toBe(6);
+    expect(env.diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ["compose-env-syntax", 7],
+      ["compose-env-syntax", 8],
+    ]);
+  });
+
+  it("without a .env, a variable with no default leaves the command word unknown", () => {
+    const parsed = parseCompose("c.yml", "services:\n  mc:\n    image: memcached\n    command: memcached -c ${CONN}\n");
+    expect(parsed.services[0]!.command!.words.map((w) => [w.text, w.opaque ?? false])).toEqual([
+      ["memcached", false],
+      ["-c", false],
+      ["${CONN}", true],
+    ]);
+    const env = parseComposeDotEnv(".env", "CONN=4096\n");
+    const withEnv = parseCompose("c.yml", "services:\n  mc:\n    image: memcached\n    command: memcached -c ${CONN}\n", env);
+    expect(withEnv.services[0]!.command!.words.map((w) => [w.text, w.opaque ?? false, w.location.column])).toEqual([
+      ["memcached", false, 14],
+      ["-c", false, 24],
+      ["4096", false, 27],
+    ]);
   });
 
   it("an image hidden by a variable without default: memcached by its command, with a note saying so", () => {

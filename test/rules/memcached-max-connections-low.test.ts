@@ -15,7 +15,8 @@ describe("SL202 memcached-max-connections-low", () => {
   });
   it("shows the demand arithmetic", async () => {
     const result = await runRuleOn(rule, `${dir}/fires-demand`);
-    expect(result.findings[0]!.message).toContain("16 workers × 20 memcache_max_connections = 320");
+    // Three proxies with the same settings are one term of the sum.
+    expect(result.findings[0]!.message).toContain("3 hosts (proxy1, proxy2, proxy3) × the Swift proxy [filter:cache] 16 workers × 20 memcache_max_connections = 960");
     expect(result.findings[0]!.message).toContain("open 960 connections");
     expect(result.findings[0]!.message).toContain("needs at least 1200");
     expect(result.findings[0]!.related).toHaveLength(3);
@@ -41,7 +42,21 @@ describe("SL202 memcached-max-connections-low", () => {
     expect(result.deployment.connectionDemand).toHaveLength(1);
     expect(result.deployment.connectionDemand[0]).toMatchObject({ seenFrom: "server", total: 60 });
   });
-  it.each(["clean-demand", "clean-floor", "clean-observed"])("stays silent: %s", async (name) => {
+  it("counts one pool per worker process of every Kolla service, and says which counts it assumed", async () => {
+    const result = await runRuleOn(rule, `${dir}/fires-kolla-workers`);
+    expect(findingSites(result)).toEqual([
+      ["SL202", `${dir}/fires-kolla-workers/etc/kolla/globals.yml`, 4],
+      ["SL202", `${dir}/fires-kolla-workers/etc/kolla/globals.yml`, 4],
+      ["SL202", `${dir}/fires-kolla-workers/etc/kolla/globals.yml`, 4],
+    ]);
+    const message = result.findings[0]!.message;
+    // keystone [cache], nova-api [cache] and [keystone_authtoken]: 9 clients × 5 workers × 10 = 450 (one pool each would be 90).
+    expect(message).toContain("-c 400 (written) but its clients can open 450 connections");
+    expect(message).toContain("3 hosts (ctl1, ctl2, ctl3) × oslo.cache in nova-api [cache] 5 workers (openstack_service_workers) × 10 memcache_pool_maxsize (default) = 150");
+    expect(message).toContain("(assumed: keystone: 5 workers (openstack_service_workers = min(CPUs, 5), CPU count unknown); nova-api: 5 workers");
+    expect(message).toContain("needs at least 563");
+  });
+  it.each(["clean-demand", "clean-floor", "clean-observed", "clean-kolla-workers"])("stays silent: %s", async (name) => {
     expect((await runRuleOn(rule, `${dir}/${name}`)).findings).toEqual([]);
   });
 });
