@@ -31,7 +31,8 @@ export class ByteFilter {
     this.needles = [...new Set(needles)];
     this.patterns = this.needles.map((needle) => Buffer.from(needle, "latin1"));
     this.window = Math.min(256, ...this.patterns.map((p) => p.length));
-    this.candidates = [];
+    // Dense from the start: an array filled at scattered indexes turns into a slow dictionary.
+    this.candidates = new Array<Uint8Array[] | undefined>(65536).fill(undefined);
     // A one-byte needle leaves nothing to skip: such filters search needle by needle.
     this.shift = this.window >= 2 ? new Uint8Array(65536).fill(this.window - 1) : null;
     if (!this.shift) return;

@@ -80,6 +80,18 @@ const SPACE = 0x20;
 const TAB = 0x09;
 
 /**
+ * The line cut by the previous chunk's end, completed: carry and the chunk's bytes up to its first
+ * newline joined (a small copy), then the rest of the chunk as it is. Joining carry to the whole
+ * chunk copied every byte of the log once more.
+ */
+function joinCarry(carry: Buffer | null, chunk: Buffer): Buffer[] {
+  if (!carry) return [chunk];
+  const newline = chunk.indexOf(NEWLINE);
+  if (newline === -1 || newline === chunk.length - 1) return [Buffer.concat([carry, chunk])];
+  return [Buffer.concat([carry, chunk.subarray(0, newline + 1)]), chunk.subarray(newline + 1)];
+}
+
+/**
  * Splits a chunk stream into lines without decoding them, yielding only lines that pass the
  * filter. Memory: one chunk plus at most one partial line (bounded by `maxLineBytes`; longer
  * lines are skipped and reported).
@@ -99,64 +111,65 @@ export async function* readLines(chunks: AsyncIterable<Buffer>, options: LineRea
   const tooLong = (length: number): void => options.onLongLine?.(lineNumber, length);
 
   for await (const chunk of chunks) {
-    const buffer: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    carry = null;
-    const lastNewline = buffer.lastIndexOf(NEWLINE);
-    if (lastNewline === -1) {
-      if (skipping) continue;
-      if (buffer.length > maxLineBytes) {
-        tooLong(buffer.length);
-        skipping = true;
+    for (const buffer of joinCarry(carry, chunk)) {
+      carry = null;
+      const lastNewline = buffer.lastIndexOf(NEWLINE);
+      if (lastNewline === -1) {
+        if (skipping) continue;
+        if (buffer.length > maxLineBytes) {
+          tooLong(buffer.length);
+          skipping = true;
+          continue;
+        }
+        carry = buffer;
         continue;
       }
-      carry = buffer;
-      continue;
-    }
-    let position = 0;
-    if (skipping) {
-      position = buffer.indexOf(NEWLINE) + 1;
-      lineNumber++;
-      skipping = false;
-    }
-    let hitIndex = 0;
-    if (filter) filter.positions(buffer, position, lastNewline, hits);
-    while (position <= lastNewline) {
-      const newline = buffer.indexOf(NEWLINE, position);
-      if (newline - position > maxLineBytes) {
-        tooLong(newline - position);
-      } else {
-        while (hitIndex < hits.length && hits[hitIndex]! < position) hitIndex++;
-        const wanted =
-          !filter || (hitIndex < hits.length && hits[hitIndex]! < newline) || (alwaysFirstLine && lineNumber === 1);
-        const first = buffer[position];
-        const indented = first === SPACE || first === TAB;
-        if (wanted) {
-          let end = newline;
-          if (end > position && buffer[end - 1] === CR) end--;
-          const bytes = buffer.subarray(position, end);
-          if (trackHeaders && indented && headerBuffer) {
-            yield { bytes, line: lineNumber, header: { bytes: headerBuffer.subarray(headerStart, headerEnd), line: headerLine } };
-          } else {
-            yield { bytes, line: lineNumber };
+      let position = 0;
+      if (skipping) {
+        position = buffer.indexOf(NEWLINE) + 1;
+        lineNumber++;
+        skipping = false;
+      }
+      let hitIndex = 0;
+      if (filter) filter.positions(buffer, position, lastNewline, hits);
+      while (position <= lastNewline) {
+        const newline = buffer.indexOf(NEWLINE, position);
+        if (newline - position > maxLineBytes) {
+          tooLong(newline - position);
+        } else {
+          while (hitIndex < hits.length && hits[hitIndex]! < position) hitIndex++;
+          const wanted =
+            !filter || (hitIndex < hits.length && hits[hitIndex]! < newline) || (alwaysFirstLine && lineNumber === 1);
+          const first = buffer[position];
+          const indented = first === SPACE || first === TAB;
+          if (wanted) {
+            let end = newline;
+            if (end > position && buffer[end - 1] === CR) end--;
+            const bytes = buffer.subarray(position, end);
+            if (trackHeaders && indented && headerBuffer) {
+              yield { bytes, line: lineNumber, header: { bytes: headerBuffer.subarray(headerStart, headerEnd), line: headerLine } };
+            } else {
+              yield { bytes, line: lineNumber };
+            }
+          }
+          if (trackHeaders && !indented && newline > position) {
+            headerBuffer = buffer;
+            headerStart = position;
+            headerEnd = newline > position && buffer[newline - 1] === CR ? newline - 1 : newline;
+            headerLine = lineNumber;
           }
         }
-        if (trackHeaders && !indented && newline > position) {
-          headerBuffer = buffer;
-          headerStart = position;
-          headerEnd = newline > position && buffer[newline - 1] === CR ? newline - 1 : newline;
-          headerLine = lineNumber;
-        }
+        lineNumber++;
+        position = newline + 1;
       }
-      lineNumber++;
-      position = newline + 1;
-    }
-    if (position < buffer.length) {
-      const rest = buffer.subarray(position);
-      if (rest.length > maxLineBytes) {
-        tooLong(rest.length);
-        skipping = true;
-      } else {
-        carry = rest;
+      if (position < buffer.length) {
+        const rest = buffer.subarray(position);
+        if (rest.length > maxLineBytes) {
+          tooLong(rest.length);
+          skipping = true;
+        } else {
+          carry = rest;
+        }
       }
     }
   }
