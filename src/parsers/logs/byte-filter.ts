@@ -112,12 +112,13 @@ export class ByteFilter {
       c += skipC || 1;
       d += skipD || 1;
     }
-    for (const [from, to] of [[a, aEnd], [b, bEnd], [c, cEnd], [d, dEnd]] as const) {
-      if (this.walk(view, from, to, end, out)) {
-        if (!out) return true;
-        found = true;
-      }
-    }
+    // Each cursor finishes its quarter alone. (A loop over [from, to] pairs here sent the
+    // optimized function back to the interpreter at every chunk.)
+    if (!out) return this.walk(view, a, aEnd, end, null) || this.walk(view, b, bEnd, end, null) || this.walk(view, c, cEnd, end, null) || this.walk(view, d, dEnd, end, null);
+    if (this.walk(view, a, aEnd, end, out)) found = true;
+    if (this.walk(view, b, bEnd, end, out)) found = true;
+    if (this.walk(view, c, cEnd, end, out)) found = true;
+    if (this.walk(view, d, dEnd, end, out)) found = true;
     if (out && !ascending(out)) out.sort((x, y) => x - y);
     return found;
   }
