@@ -28,7 +28,7 @@ export interface RuntimeFile {
 export interface RuntimeIngestOptions {
   /** `--log-year`: the year for year-less timestamps, beating every other source. */
   readonly logYear: number | null;
-  /** Worker threads for logs; default: the machine's parallelism when the logs are big. */
+  /** Threads that read logs (this one and workers); default: the machine's parallelism when the logs are big. */
   readonly workers?: number;
   /** Logs already read while the archive was decompressed (prefetch.ts), by display path: used when their job is this one. */
   readonly prefetched?: ReadonlyMap<string, PrefetchedLog>;
@@ -132,7 +132,18 @@ export async function ingestRuntime(files: readonly RuntimeFile[], deployment: D
       const prefetched = ready(job);
       if (prefetched) replay(prefetched);
     }
-    await runPool(workerScript, workers, ordered.filter((j) => !ready(j.job)).map((j) => j.job), onEvents, onDone, diagnostics);
+    const queue = ordered.filter((j) => !ready(j.job)).map((j) => j.job);
+    let next = 0;
+    const take = (): LogJob | null => (next < queue.length ? queue[next++]! : null);
+    // This thread reads logs too, beside one worker fewer: it would only wait for them, and each
+    // worker is another V8 heap (tens of MB of RSS) that compiles the readers again.
+    const readHere = async () => {
+      for (let job = take(); job; job = take()) {
+        const file = job.file;
+        onDone(file, await readLogEvents(job, (event) => collector.add(file, byFile.get(file)!.hostId, event)));
+      }
+    };
+    await Promise.all([runPool(workerScript, workers - 1, take, onEvents, onDone, diagnostics), readHere()]);
   } else {
     // In this thread, files are fed in the same order whether read ahead or now.
     for (const { job } of ordered) {
@@ -167,18 +178,17 @@ export async function logJobFor(
 function runPool(
   script: string,
   size: number,
-  jobs: LogJob[],
+  take: () => LogJob | null,
   onEvents: (file: string, events: readonly IngestedEvent[]) => void,
   onDone: (file: string, summary: LogJobSummary) => void,
   diagnostics: Diagnostic[],
 ): Promise<void> {
   return new Promise((resolve) => {
-    let next = 0;
     let running = 0;
     const start = () => {
       const worker = new Worker(script);
       running++;
-      const feed = () => worker.postMessage(next < jobs.length ? jobs[next++]! : null);
+      const feed = () => worker.postMessage(take());
       worker.on("message", (message: { type: string; file: string; events?: IngestedEvent[]; summary?: LogJobSummary; message?: string }) => {
         if (message.type === "events") onEvents(message.file, message.events!);
         else if (message.type === "done") {

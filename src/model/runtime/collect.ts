@@ -32,6 +32,8 @@ export interface IngestedEvent {
 export const MAX_SNIPPET = 400;
 const MAX_STARTS = 1000;
 const ACCESS_SNIPPETS = 1000;
+/** Snippets kept before the first look for ones no longer evidence. */
+const PRUNE_FLOOR = 4096;
 
 interface MutableSeries {
   count: number;
@@ -105,7 +107,10 @@ export class RuntimeCollector {
   /** Text of the lines findings may point at, keyed `file:line`. */
   readonly snippets = new Map<string, string>();
 
+  private pruneAt = PRUNE_FLOOR;
+
   add(file: string, hostId: string, ingested: IngestedEvent): void {
+    if (this.snippets.size >= this.pruneAt) this.pruneSnippets();
     const location = spanOnLine(file, ingested.line, 1, ingested.text.length);
     const occurrence: Occurrence = { time: ingested.time, location };
     const event = ingested.event;
@@ -249,6 +254,36 @@ export class RuntimeCollector {
       lifecycle: byKey(this.lifecycle).map((acc): LifecycleSeries => ({ ...acc, starts: acc.starts.sort(compareOccurrences) })),
       synFloods: byKey(this.synFloods).map(series),
     };
+  }
+
+  /**
+   * Drops the text of lines that are no longer evidence: each new `last` of a series keeps its
+   * line, so the snippets grew with every error line of a big log. Every occurrence the evidence
+   * holds keeps its text; the map is looked at again when it has doubled.
+   */
+  private pruneSnippets(): void {
+    const live = new Set<string>();
+    const mark = (occurrence: Occurrence | null) => {
+      if (occurrence) live.add(`${occurrence.location.file}:${occurrence.location.line}`);
+    };
+    for (const map of [this.errors, this.memcachedMessages, this.tokenCache, this.synFloods]) {
+      for (const acc of map.values()) {
+        mark(acc.first);
+        mark(acc.last);
+      }
+    }
+    for (const proxy of this.proxies.values()) {
+      mark(proxy.first503);
+      mark(proxy.first401);
+      for (const access of proxy.ledger.status503) mark(access);
+      for (const access of proxy.ledger.status401) mark(access);
+    }
+    for (const acc of this.lifecycle.values()) {
+      for (const start of acc.starts) mark(start);
+      mark(acc.lastStop);
+    }
+    for (const key of this.snippets.keys()) if (!live.has(key)) this.snippets.delete(key);
+    this.pruneAt = Math.max(PRUNE_FLOOR, 2 * this.snippets.size);
   }
 
   /** Counts an occurrence; true when it became the series' first or last (its line is evidence). */

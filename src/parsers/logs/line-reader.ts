@@ -80,98 +80,149 @@ const SPACE = 0x20;
 const TAB = 0x09;
 
 /**
+ * The line cut by the previous chunk's end, completed: carry and the chunk's bytes up to its first
+ * newline joined (a small copy), then the rest of the chunk as it is. Joining carry to the whole
+ * chunk copied every byte of the log once more.
+ */
+function joinCarry(carry: Buffer | null, chunk: Buffer): Buffer[] {
+  if (!carry) return [chunk];
+  const newline = chunk.indexOf(NEWLINE);
+  if (newline === -1 || newline === chunk.length - 1) return [Buffer.concat([carry, chunk])];
+  return [Buffer.concat([carry, chunk.subarray(0, newline + 1)]), chunk.subarray(newline + 1)];
+}
+
+/**
  * Splits a chunk stream into lines without decoding them, yielding only lines that pass the
  * filter. Memory: one chunk plus at most one partial line (bounded by `maxLineBytes`; longer
  * lines are skipped and reported).
  */
 export async function* readLines(chunks: AsyncIterable<Buffer>, options: LineReadOptions): AsyncGenerator<RawLine> {
-  const { filter, maxLineBytes, alwaysFirstLine = false, trackHeaders = false } = options;
-  const hits: number[] = [];
-  let carry: Buffer | null = null;
-  let lineNumber = 1;
-  /** Inside an over-long line: drop bytes until its newline. */
-  let skipping = false;
-  let headerBuffer: Buffer | null = null;
-  let headerStart = 0;
-  let headerEnd = 0;
-  let headerLine = 0;
-
-  const tooLong = (length: number): void => options.onLongLine?.(lineNumber, length);
-
+  const splitter = new LineSplitter(options);
   for await (const chunk of chunks) {
-    const buffer: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    carry = null;
+    for (const item of splitter.split(chunk)) {
+      if (typeof item === "number") options.onLongLine?.(item, splitter.longLineBytes.shift()!);
+      else yield item;
+    }
+  }
+  const last = splitter.finish();
+  if (last) yield last;
+}
+
+/**
+ * The work of readLines, chunk by chunk, in plain functions: the async generator stays small.
+ * (With this loop inside it, V8 recompiled the generator at every change of log format, some
+ * 40 ms each, in every worker.)
+ */
+class LineSplitter {
+  private readonly filter: ByteFilter | null;
+  private readonly maxLineBytes: number;
+  private readonly alwaysFirstLine: boolean;
+  private readonly trackHeaders: boolean;
+  private readonly hits: number[] = [];
+  private carry: Buffer | null = null;
+  private lineNumber = 1;
+  /** Inside an over-long line: drop bytes until its newline. */
+  private skipping = false;
+  private headerBuffer: Buffer | null = null;
+  private headerStart = 0;
+  private headerEnd = 0;
+  private headerLine = 0;
+  /** Lengths of the over-long lines whose numbers split() returned, in order. */
+  readonly longLineBytes: number[] = [];
+
+  constructor(options: LineReadOptions) {
+    this.filter = options.filter ?? null;
+    this.maxLineBytes = options.maxLineBytes;
+    this.alwaysFirstLine = options.alwaysFirstLine ?? false;
+    this.trackHeaders = options.trackHeaders ?? false;
+  }
+
+  /** The chunk's wanted lines, and (as line numbers) its over-long ones, in line order. */
+  split(chunk: Buffer): (RawLine | number)[] {
+    const items: (RawLine | number)[] = [];
+    for (const buffer of joinCarry(this.carry, chunk)) {
+      this.carry = null;
+      this.splitBuffer(buffer, items);
+    }
+    return items;
+  }
+
+  private tooLong(items: (RawLine | number)[], length: number): void {
+    items.push(this.lineNumber);
+    this.longLineBytes.push(length);
+  }
+
+  private splitBuffer(buffer: Buffer, items: (RawLine | number)[]): void {
+    const { filter, maxLineBytes, alwaysFirstLine, trackHeaders, hits } = this;
     const lastNewline = buffer.lastIndexOf(NEWLINE);
     if (lastNewline === -1) {
-      if (skipping) continue;
+      if (this.skipping) return;
       if (buffer.length > maxLineBytes) {
-        tooLong(buffer.length);
-        skipping = true;
-        continue;
+        this.tooLong(items, buffer.length);
+        this.skipping = true;
+        return;
       }
-      carry = buffer;
-      continue;
+      this.carry = buffer;
+      return;
     }
     let position = 0;
-    if (skipping) {
+    if (this.skipping) {
       position = buffer.indexOf(NEWLINE) + 1;
-      lineNumber++;
-      skipping = false;
+      this.lineNumber++;
+      this.skipping = false;
     }
     let hitIndex = 0;
     if (filter) filter.positions(buffer, position, lastNewline, hits);
     while (position <= lastNewline) {
       const newline = buffer.indexOf(NEWLINE, position);
       if (newline - position > maxLineBytes) {
-        tooLong(newline - position);
+        this.tooLong(items, newline - position);
       } else {
         while (hitIndex < hits.length && hits[hitIndex]! < position) hitIndex++;
-        const wanted =
-          !filter || (hitIndex < hits.length && hits[hitIndex]! < newline) || (alwaysFirstLine && lineNumber === 1);
+        const wanted = !filter || (hitIndex < hits.length && hits[hitIndex]! < newline) || (alwaysFirstLine && this.lineNumber === 1);
         const first = buffer[position];
         const indented = first === SPACE || first === TAB;
         if (wanted) {
           let end = newline;
           if (end > position && buffer[end - 1] === CR) end--;
-          const bytes = buffer.subarray(position, end);
-          if (trackHeaders && indented && headerBuffer) {
-            yield { bytes, line: lineNumber, header: { bytes: headerBuffer.subarray(headerStart, headerEnd), line: headerLine } };
-          } else {
-            yield { bytes, line: lineNumber };
-          }
+          items.push(this.line(buffer.subarray(position, end), indented));
         }
         if (trackHeaders && !indented && newline > position) {
-          headerBuffer = buffer;
-          headerStart = position;
-          headerEnd = newline > position && buffer[newline - 1] === CR ? newline - 1 : newline;
-          headerLine = lineNumber;
+          this.headerBuffer = buffer;
+          this.headerStart = position;
+          this.headerEnd = newline > position && buffer[newline - 1] === CR ? newline - 1 : newline;
+          this.headerLine = this.lineNumber;
         }
       }
-      lineNumber++;
+      this.lineNumber++;
       position = newline + 1;
     }
     if (position < buffer.length) {
       const rest = buffer.subarray(position);
       if (rest.length > maxLineBytes) {
-        tooLong(rest.length);
-        skipping = true;
+        this.tooLong(items, rest.length);
+        this.skipping = true;
       } else {
-        carry = rest;
+        this.carry = rest;
       }
     }
   }
-  if (carry && carry.length > 0 && !skipping) {
-    const wanted = !filter || filter.matches(carry) || (alwaysFirstLine && lineNumber === 1);
-    if (wanted) {
-      const end = carry[carry.length - 1] === CR ? carry.length - 1 : carry.length;
-      const bytes = carry.subarray(0, end);
-      const first = carry[0];
-      const indented = first === SPACE || first === TAB;
-      if (trackHeaders && indented && headerBuffer) {
-        yield { bytes, line: lineNumber, header: { bytes: headerBuffer.subarray(headerStart, headerEnd), line: headerLine } };
-      } else {
-        yield { bytes, line: lineNumber };
-      }
+
+  private line(bytes: Buffer, indented: boolean): RawLine {
+    if (this.trackHeaders && indented && this.headerBuffer) {
+      return { bytes, line: this.lineNumber, header: { bytes: this.headerBuffer.subarray(this.headerStart, this.headerEnd), line: this.headerLine } };
     }
+    return { bytes, line: this.lineNumber };
+  }
+
+  /** The last line when the stream does not end in a newline, if wanted. */
+  finish(): RawLine | null {
+    const carry = this.carry;
+    if (!carry || carry.length === 0 || this.skipping) return null;
+    const wanted = !this.filter || this.filter.matches(carry) || (this.alwaysFirstLine && this.lineNumber === 1);
+    if (!wanted) return null;
+    const end = carry[carry.length - 1] === CR ? carry.length - 1 : carry.length;
+    const first = carry[0];
+    return this.line(carry.subarray(0, end), first === SPACE || first === TAB);
   }
 }
