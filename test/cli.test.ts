@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,22 +32,23 @@ describe("exit codes follow --fail-on", () => {
   });
 });
 
-/**
- * Rows for --config misuse, once the CLI knows --config (issue 7b adds the flag and may add rows
- * here); until then none, and the skipped test below says why.
- */
+/** Config files for the misuse rows: a bad level in JSON, a misspelt key in YAML. */
 function configMisuse(): [string[], RegExp][] {
-  if (!knowsConfig) return [];
-  return [[["--config", "does/not/exist.yml", "fixtures/demo"], /does\/not\/exist\.yml/u]];
+  const badLevel = path.join(scratch, "bad-level.json");
+  writeFileSync(badLevel, '{"rules": {"SL101": "loud"}}');
+  const misspelt = path.join(scratch, ".stacklint.yaml");
+  writeFileSync(misspelt, "thresholds:\n  maxConectionsFloor: 10\n");
+  return [
+    [["--config", "does/not/exist.yml", "fixtures/demo"], /config file 'does\/not\/exist\.yml' does not exist/u],
+    [["--config", badLevel, "fixtures/demo"], /bad-level\.json:1: rules\.SL101: "loud" is not one of off, note, warning, error/u],
+    [["--config", misspelt, "fixtures/demo"], /\.stacklint\.yaml:2: thresholds\.maxConectionsFloor: unknown key 'maxConectionsFloor'; did you mean 'maxConnectionsFloor'\?/u],
+    [["--baseline", path.join(scratch, "none.json"), "fixtures/demo"], /baseline '.*none\.json' cannot be read; write one with --baseline-write/u],
+    [["--explain", "SL999"], /--explain: unknown rule 'SL999'/u],
+    [["--max-archive-ratio", "x", "fixtures/demo"], /--max-archive-ratio takes a positive number \(got 'x'\)/u],
+  ];
 }
-const knowsConfig = stacklint("--help").stdout.includes("--config");
 
 describe("misuse exits 2 with one clear line and no stack trace", () => {
-  it.skipIf(knowsConfig)("--config is not a flag yet (issue 7b adds it and its misuse rows): it is an unknown option, exit 2", () => {
-    const run = stacklint("--config", "x.yml", "fixtures/demo");
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/Unknown option '--config'/u);
-  });
   it.each([
     [["--bogus"], /Unknown option '--bogus'/u],
     [["does/not/exist"], /input 'does\/not\/exist' does not exist/u],
