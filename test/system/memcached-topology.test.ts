@@ -9,6 +9,7 @@ import { analyze } from "../../src/analyze.js";
 import { parseMemcachedConf } from "../../src/parsers/memcached-conf.js";
 import { parseMemcachedArgs } from "../../src/parsers/memcached-args.js";
 import { parseSocketTable } from "../../src/parsers/sockets.js";
+import { freePort } from "./drivers/loopback.js";
 
 /**
  * Debian's memcached (installed by .ci/run) as the oracle: started on loopback with several flag
@@ -31,17 +32,6 @@ interface Started {
 
 const started: Started[] = [];
 const scratch = mkdtempSync(path.join(tmpdir(), "stacklint-memcached-"));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** One request over loopback, bounded by a timeout; memcached ends every answer with END. */
 async function ask(port: number, command: string): Promise<Map<string, string>> {

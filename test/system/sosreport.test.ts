@@ -1,12 +1,12 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyze } from "../../src/analyze.js";
 import type { AnalysisResult } from "../../src/engine/result.js";
+import { freePort, waitForPort } from "./drivers/loopback.js";
 
 /**
  * Debian's sosreport (4.0 in bookworm; installed by .ci/run) writes a real .tar.xz of this
@@ -24,30 +24,6 @@ let memcached: ChildProcess | null = null;
 let port = 0;
 let archive = "";
 let result: AnalysisResult;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitForListener(p: number): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: "127.0.0.1", port: p });
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`memcached did not listen on 127.0.0.1:${p}`);
-}
 
 /** sos as an async child, killed after two minutes. */
 function sosReport(outDir: string): Promise<void> {
@@ -69,7 +45,7 @@ function sosReport(outDir: string): Promise<void> {
 beforeAll(async () => {
   port = await freePort();
   memcached = spawn("/usr/bin/memcached", ["-u", "nobody", "-l", "127.0.0.1", "-p", String(port), "-U", "0"], { stdio: "ignore" });
-  await waitForListener(port);
+  await waitForPort(port);
   const outDir = path.join(scratch, "case");
   mkdirSync(outDir);
   await sosReport(outDir);

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extractEvent, readLog, type LogEvent } from "../../src/parsers/logs/index.js";
 import { repoRoot } from "../helpers/rule-harness.js";
+import { freePort, waitForPort } from "./drivers/loopback.js";
 
 /**
  * Real Swift (Debian python3-swift) and real memcached (Debian memcached) on loopback: Swift's
@@ -15,31 +16,6 @@ import { repoRoot } from "../helpers/rule-harness.js";
  */
 const MEMCACHED = "/usr/bin/memcached";
 const PYTHON = "/usr/bin/python3";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, attempts = 50): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: "127.0.0.1", port, timeout: 200 });
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => resolve(false));
-      socket.once("timeout", () => (socket.destroy(), resolve(false)));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`memcached did not listen on 127.0.0.1:${port}`);
-}
 
 describe("Swift's MemcacheRing against memcached on loopback (system)", () => {
   let memcached: ChildProcess | undefined;
