@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { analyze, resolveRuleLevels, UsageError, withBaseline } from "./analyze.js";
+import { invokedDirectly } from "./invoked-directly.js";
 import { ConfigError, findConfigFile, loadConfigFile, type LoadedConfig } from "./config/config-file.js";
 import { createBaseline, formatBaseline, parseBaseline, type LoadedBaseline } from "./engine/baseline.js";
 import { closestName } from "./engine/did-you-mean.js";
@@ -288,15 +288,7 @@ function listRules(levels: ReadonlyMap<string, LevelSetting>): string {
   return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (invokedDirectly(import.meta.url)) {
   // Ctrl-C or a kill ends the run through process.exit, so analyze's exit handler removes its temp folder.
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
   main(process.argv.slice(2)).then(

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { randomUUID } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { main } from "../cli.js";
+import { invokedDirectly } from "../invoked-directly.js";
 import { escapeData } from "../reporters/github.js";
 import { isFormatName, type FormatName } from "../reporters/index.js";
 
@@ -143,15 +143,7 @@ export function setOutputs(env: NodeJS.ProcessEnv, outputs: ActionOutputs): void
   else for (const [name, value] of Object.entries(outputs)) process.stdout.write(`stacklint output ${name}: ${value}\n`);
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (invokedDirectly(import.meta.url)) {
   runAction().then(
     (code) => {
       process.exitCode = code;
