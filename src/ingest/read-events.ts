@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { IngestedEvent } from "../model/runtime/collect.js";
 import { MAX_SNIPPET } from "../model/runtime/collect.js";
+import type { LogReadFigures } from "../model/runtime/evidence.js";
 import { BACKEND_ERROR_NEEDLES, parseBackendError } from "../parsers/logs/backend-errors.js";
 import { ByteFilter } from "../parsers/logs/byte-filter.js";
 import { compileAccessLogTemplate, DEFAULT_EVENT_FILTER, DEFAULT_LOG_MSG_TEMPLATE, extractEvent, type AccessLogParser } from "../parsers/logs/events.js";
@@ -17,14 +18,7 @@ export interface LogJob {
   readonly accessTemplate?: string;
 }
 
-export interface LogJobSummary {
-  readonly format: LogFormat;
-  readonly records: number;
-  readonly events: number;
-  readonly firstTime: number | null;
-  readonly lastTime: number | null;
-  readonly yearSource: YearSource | null;
-  readonly year: number | null;
+export interface LogJobSummary extends LogReadFigures {
   readonly diagnostics: Diagnostic[];
 }
 

@@ -97,18 +97,8 @@ export async function ingestRuntime(files: readonly RuntimeFile[], deployment: D
     if (summary.yearSource === "assumed-year") {
       diagnostics.push({ severity: "note", code: "log-year-assumed", message: `timestamps have no year: assumed ${summary.year} from the file's modification time (give --log-year, or include the bundle's date file)`, file });
     }
-    collector.addLogSource({
-      file,
-      hostId: job.hostId,
-      format: summary.format,
-      records: summary.records,
-      events: summary.events,
-      firstTime: summary.firstTime,
-      lastTime: summary.lastTime,
-      yearSource: summary.yearSource,
-      year: summary.year,
-      accessTemplate: job.templateLocation?.location ?? null,
-    });
+    const { diagnostics: _read, ...figures } = summary;
+    collector.addLogSource({ file, hostId: job.hostId, ...figures, accessTemplate: job.templateLocation?.location ?? null });
   };
 
   // A log read ahead with this very job gives what reading it now would; the others are read now.

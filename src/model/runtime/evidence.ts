@@ -31,9 +31,8 @@ export interface Occurrence {
   readonly location: SourceLocation;
 }
 
-export interface LogSource {
-  readonly file: string;
-  readonly hostId: string;
+/** What reading one log file yields besides its events: how much, which span of time, which year. */
+export interface LogReadFigures {
   readonly format: LogFormat;
   /** Records read (after the byte prefilter: lines that cannot matter are never decoded). */
   readonly records: number;
@@ -43,6 +42,11 @@ export interface LogSource {
   /** Where year-less timestamps got their year: `bundle-year`, `file-year`, `flag-year`, `assumed-year`; null when none was needed. */
   readonly yearSource: YearSource | null;
   readonly year: number | null;
+}
+
+export interface LogSource extends LogReadFigures {
+  readonly file: string;
+  readonly hostId: string;
   /** For `proxy-access` parsing: the proxy's `log_msg_template` location, or null for Swift's default template. */
   readonly accessTemplate: SourceLocation | null;
 }
